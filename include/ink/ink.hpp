@@ -1,0 +1,5 @@
+#pragma once
+// The whole of ink. Include a layer's header (ink/core.hpp, ink/kernels.hpp, ...) or a single
+// concept's header instead to compile faster.
+#include "ink/core.hpp"
+#include "ink/kernels.hpp"
