@@ -1,0 +1,2 @@
+#pragma once
+// The io layer (see docs/design.md). Includes every header of include/ink/io/.

@@ -1,0 +1,2 @@
+#pragma once
+// The ops layer (see docs/design.md). Includes every header of include/ink/ops/.
