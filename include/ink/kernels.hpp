@@ -3,3 +3,5 @@
 #include "ink/kernels/conv1d.hpp"
 #include "ink/kernels/gemm.hpp"
 #include "ink/kernels/softmax.hpp"
+#include "ink/kernels/elementwise.hpp"
+#include "ink/kernels/reduce.hpp"

@@ -70,4 +70,32 @@ void log_softmax_nll(index_t rows, index_t cols, const T* logits, const std::int
     }
 }
 
+// Backward of y = softmax_rows(x): dx[r, :] = y[r, :] * (dy[r, :] - sum_j dy[r, j] * y[r, j]).
+// dx may alias dy.
+template <class T>
+void softmax_backward_rows(index_t rows, index_t cols, const T* y, const T* dy, T* dx) {
+    for (index_t r = 0; r < rows; ++r) {
+        const T* yr = y + r * cols;
+        const T* dyr = dy + r * cols;
+        T* dxr = dx + r * cols;
+        T d = 0;
+        for (index_t j = 0; j < cols; ++j) d += dyr[j] * yr[j];
+        for (index_t j = 0; j < cols; ++j) dxr[j] = yr[j] * (dyr[j] - d);
+    }
+}
+
+// Backward of y = log_softmax_rows(x): dx[r, :] = dy[r, :] - exp(y[r, :]) * sum_j dy[r, j].
+// dx may alias dy.
+template <class T>
+void log_softmax_backward_rows(index_t rows, index_t cols, const T* y, const T* dy, T* dx) {
+    for (index_t r = 0; r < rows; ++r) {
+        const T* yr = y + r * cols;
+        const T* dyr = dy + r * cols;
+        T* dxr = dx + r * cols;
+        T d = 0;
+        for (index_t j = 0; j < cols; ++j) d += dyr[j];
+        for (index_t j = 0; j < cols; ++j) dxr[j] = dyr[j] - std::exp(yr[j]) * d;
+    }
+}
+
 }  // namespace ink::kernels
