@@ -1,2 +1,4 @@
 #pragma once
-// The io layer (see docs/design.md). Includes every header of include/ink/io/.
+// The io layer: safetensors files, checkpoints, atomic writes.
+#include "ink/io/atomic_file.hpp"
+#include "ink/io/safetensors.hpp"
