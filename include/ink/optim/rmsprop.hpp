@@ -1,0 +1,47 @@
+#pragma once
+// RMSprop (Hinton's lecture 6e) with Keras' defaults (lr 1e-3, rho 0.9, eps 1e-7):
+//   g = grad + weight_decay * p
+//   v = rho * v + (1 - rho) * g^2                     (v starts at 0)
+//   p -= lr * g / (sqrt(v) + eps)
+// eps outside the square root, as in Keras 2's original optimizer, Keras 3 and PyTorch (TensorFlow's
+// fused kernel puts it inside: sqrt(v + eps); the difference only matters for gradients ~ sqrt(eps)).
+#include <cmath>
+
+#include "ink/optim/optimizer.hpp"
+
+namespace ink::optim {
+
+struct RMSpropOptions {
+    double lr = 1e-3;
+    double rho = 0.9;
+    double eps = 1e-7;
+    double weight_decay = 0;
+};
+
+template <class T>
+class RMSprop final : public Optimizer<T> {
+public:
+    RMSprop(NamedParameters<T> params, RMSpropOptions o = {})
+        : Optimizer<T>(std::move(params), o.lr, {"square_avg"}), o_(o) {
+        INK_CHECK(0 <= o.rho && o.rho < 1, "RMSprop: expected rho in [0, 1), got ", o.rho);
+    }
+    RMSprop(const std::vector<Var<T>>& params, RMSpropOptions o = {}) : RMSprop(numbered(params), o) {}
+
+    const char* name() const override { return "RMSprop"; }
+    const RMSpropOptions& options() const { return o_; }
+
+private:
+    void update(std::size_t i, index_t n, T* __restrict p, const T* __restrict g) override {
+        T* __restrict v = this->slot(0, i);
+        const T lr = T(this->lr()), rho = T(o_.rho), eps = T(o_.eps), wd = T(o_.weight_decay);
+        for (index_t j = 0; j < n; ++j) {
+            const T gj = g[j] + wd * p[j];
+            v[j] = rho * v[j] + (T(1) - rho) * gj * gj;
+            p[j] -= lr * gj / (std::sqrt(v[j]) + eps);
+        }
+    }
+
+    RMSpropOptions o_;
+};
+
+}  // namespace ink::optim
