@@ -5,12 +5,12 @@
 // op(B) is K x N: B is K x N (ldb >= N) when tb == Trans::No, N x K (ldb >= K) when Trans::Yes.
 // C is M x N with ldc >= N. When beta == 0, C is not read (NaNs in C do not propagate).
 //
-// REFERENCE IMPLEMENTATION (placeholder for the packed, register-blocked kernel).
-#include <algorithm>
-#include <vector>
-
+// Packed panels, a register-blocked micro-kernel and cache blocking: see detail/gemm_driver.hpp and
+// docs/kernels.md. Threads (ink::num_threads()) are used above a work threshold; the result does not
+// depend on scheduling.
 #include "ink/core/error.hpp"
 #include "ink/core/shape.hpp"
+#include "ink/kernels/detail/gemm_driver.hpp"
 
 namespace ink::kernels {
 
@@ -21,22 +21,13 @@ void gemm(Trans ta, Trans tb, index_t M, index_t N, index_t K, T alpha, const T*
           index_t ldb, T beta, T* C, index_t ldc) {
     INK_ASSERT(M >= 0 && N >= 0 && K >= 0);
     INK_ASSERT(ldc >= N);
-    for (index_t i = 0; i < M; ++i) {
-        T* c = C + i * ldc;
-        if (beta == T(0))
-            std::fill(c, c + N, T(0));
-        else if (beta != T(1))
-            for (index_t j = 0; j < N; ++j) c[j] *= beta;
-        for (index_t k = 0; k < K; ++k) {
-            const T a = alpha * (ta == Trans::No ? A[i * lda + k] : A[k * lda + i]);
-            if (tb == Trans::No) {
-                const T* b = B + k * ldb;
-                for (index_t j = 0; j < N; ++j) c[j] += a * b[j];
-            } else {
-                for (index_t j = 0; j < N; ++j) c[j] += a * B[j * ldb + k];
-            }
-        }
-    }
+    INK_ASSERT(lda >= (ta == Trans::No ? K : M) && ldb >= (tb == Trans::No ? N : K));
+    using Rows = detail::StridedRows<T>;
+    const bool at = ta == Trans::Yes, bt = tb == Trans::Yes;
+    // A's rows run along K exactly when A is transposed; B's rows run along K when B is not.
+    const detail::Operand<Rows> a{Rows{A, lda, at ? M : K}, at};
+    const detail::Operand<Rows> b{Rows{B, ldb, bt ? K : N}, !bt};
+    detail::gemm_sources(M, N, K, alpha, a, b, beta, static_cast<const T*>(nullptr), C, ldc);
 }
 
 }  // namespace ink::kernels

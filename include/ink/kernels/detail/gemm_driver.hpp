@@ -1,0 +1,105 @@
+#pragma once
+// The blocked GEMM driver over row sources (gemm_pack.hpp): C = alpha * op(A) op(B) + beta * C + bias.
+//
+// Loops, outermost first (kc, mc, nc chosen per call from the cache sizes below):
+//
+//   for p0 in K step kc                 C is updated once per depth block (beta on the first only)
+//     for i0 in M step mc               pack A[i0:+mc, p0:+kc]  -> Ap (L2/L3), MR-row micro-panels
+//       for j0 in N step nc             pack B[p0:+kc, j0:+nc]  -> Bp (L2),    NR-column micro-panels
+//         for ir in mc step MR          A micro-panel MR x kc stays in L1 ...
+//           for jr in nc step NR        ... while B micro-panels kc x NR stream from L2
+//             micro-kernel: C[i0+ir:+MR, j0+jr:+NR]
+//
+// Zen 4 (L1d 32 KiB, L2 1 MiB): kc <= 256 keeps the A micro-panel at 8 KiB (float) in L1; the B block
+// is sized to half of L2. With several threads, C is split into contiguous bands of whole micro-panels
+// (along N when M <= N, else along M: whichever duplicates less packing), each band running this
+// driver on its own buffers. A band boundary never cuts a tile and the depth blocking depends on K
+// only, so every C element is computed by the same operations for any thread count or schedule.
+#include <algorithm>
+
+#include "ink/core/threads.hpp"
+#include "ink/kernels/detail/gemm_microkernel.hpp"
+#include "ink/kernels/detail/gemm_pack.hpp"
+
+namespace ink::kernels::detail {
+
+inline constexpr index_t kMaxDepthBlock = 256;
+inline constexpr index_t kBBlockBytes = 512 * 1024;       // half of a Zen 4 L2
+inline constexpr index_t kABlockBytes = 2 * 1024 * 1024;  // a share of L3
+// Below this much work per thread, starting a parallel region costs more than it saves.
+inline constexpr double kMinFlopsPerThread = 4e6;
+
+template <class T, class ASrc, class BSrc>
+void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index_t m1, index_t n0, index_t n1,
+               index_t K, T alpha, T beta, const T* bias, T* C, index_t ldc) {
+    constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+    const index_t depth_blocks = (K + kMaxDepthBlock - 1) / kMaxDepthBlock;
+    const index_t kc_max = (K + depth_blocks - 1) / depth_blocks;  // balanced: 640 -> 3 x 214, not 256+256+128
+    const index_t row_bytes = kc_max * index_t(sizeof(T));
+    const index_t mc_max = std::min(std::max(MR, kABlockBytes / row_bytes / MR * MR), (m1 - m0 + MR - 1) / MR * MR);
+    const index_t nc_max = std::min(std::max(NR, kBBlockBytes / row_bytes / NR * NR), (n1 - n0 + NR - 1) / NR * NR);
+    T* ap = pack_buffer<T>(0, mc_max * kc_max);
+    T* bp = pack_buffer<T>(1, nc_max * kc_max);
+
+    for (index_t p0 = 0; p0 < K; p0 += kc_max) {
+        const index_t kc = std::min(kc_max, K - p0);
+        const T beta_k = p0 == 0 ? beta : T(1);
+        const T* bias_k = p0 == 0 ? bias : nullptr;
+        for (index_t i0 = m0; i0 < m1; i0 += mc_max) {
+            const index_t mc = std::min(mc_max, m1 - i0);
+            const PanelA layout = pack_a(A, i0, mc, p0, kc, ap);
+            for (index_t j0 = n0; j0 < n1; j0 += nc_max) {
+                const index_t nc = std::min(nc_max, n1 - j0);
+                pack_b(B, p0, kc, j0, nc, bp);
+                for (index_t ir = 0; ir < mc; ir += MR) {
+                    const index_t rows = std::min(MR, mc - ir);
+                    for (index_t jr = 0; jr < nc; jr += NR) {
+                        const index_t cols = std::min(NR, nc - jr);
+                        const T* bias_t = bias_k ? bias_k + j0 + jr : nullptr;
+                        T* c = C + (i0 + ir) * ldc + j0 + jr;
+                        if (layout == PanelA::ByRow)
+                            compute_tile<T, PanelA::ByRow>(kc, ap + ir * kc, bp + jr * kc, rows, cols, alpha, beta_k,
+                                                           bias_t, c, ldc);
+                        else
+                            compute_tile<T, PanelA::ByColumn>(kc, ap + ir * kc, bp + jr * kc, rows, cols, alpha,
+                                                              beta_k, bias_t, c, ldc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// C (M x N, row stride ldc) = alpha * op(A) op(B) + beta * C + bias (a row vector of N, may be null).
+// When beta == 0, C is not read.
+template <class T, class ASrc, class BSrc>
+void gemm_sources(index_t M, index_t N, index_t K, T alpha, const Operand<ASrc>& A, const Operand<BSrc>& B, T beta,
+                  const T* bias, T* C, index_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == T(0)) {  // C = beta * C + bias, without reading A, B (or C when beta == 0)
+        for (index_t i = 0; i < M; ++i)
+            for (index_t j = 0; j < N; ++j) {
+                T& c = C[i * ldc + j];
+                c = (beta == T(0) ? T(0) : beta * c) + (bias ? bias[j] : T(0));
+            }
+        return;
+    }
+    constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+    const int nt = threads_for(2.0 * double(M) * double(N) * double(K), kMinFlopsPerThread);
+    const index_t m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
+    if (nt <= 1) {
+        gemm_band(A, B, 0, M, 0, N, K, alpha, beta, bias, C, ldc);
+    } else if ((M > N && m_panels >= nt) || n_panels < nt) {
+        // Bands of rows: each thread packs its rows of A and all of B.
+        parallel_for(m_panels, nt, [&](index_t b, index_t e) {
+            gemm_band(A, B, b * MR, std::min(M, e * MR), 0, N, K, alpha, beta, bias, C, ldc);
+        });
+    } else {
+        // Bands of columns: each thread packs all of A and its columns of B.
+        parallel_for(n_panels, nt, [&](index_t b, index_t e) {
+            gemm_band(A, B, 0, M, b * NR, std::min(N, e * NR), K, alpha, beta, bias, C, ldc);
+        });
+    }
+}
+
+}  // namespace ink::kernels::detail

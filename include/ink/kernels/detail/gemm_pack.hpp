@@ -1,0 +1,170 @@
+#pragma once
+// Packing of GEMM operands into the micro-panels read by the micro-kernel, from "row sources".
+//
+// A row source describes a matrix whose row r is `taps` runs of `width` contiguous elements:
+// src.row(r).segment(k) points at run k of row r, or is null for a run of zeros. This covers
+//   - a plain row-major matrix (taps = 1, width = its row length), and
+//   - the implicit im2col matrix of a convolution (taps = kernel taps, width = channels, null
+//     segments where the window hangs over the padding): see conv1d_source.hpp.
+// so a convolution is packed straight from its NLC input and no im2col matrix is materialised.
+//
+// An operand of C = op(A) op(B) is a row source plus the direction of its rows:
+//   A with rows along M (A not transposed)  -> A micro-panels PanelA::ByRow: plain row copies
+//   A with rows along K (A transposed)      -> A micro-panels PanelA::ByColumn: copies of MR values per k
+//   B with rows along K (B not transposed)  -> B micro-panels: copies of NR values per k
+//   B with rows along N (B transposed)      -> B micro-panels: strided (transposing) copies
+// Every copy is contiguous on the source side; three of the four are contiguous on both sides.
+//
+// Packed block of MC rows of A (PanelA::ByColumn shown; ByRow stores each panel row-major):
+//
+//   panel 0: k=0 [a00 a10 .. a70] k=1 [a01 a11 .. a71] ... k=kc-1 [...]   MR * kc values
+//   panel 1: rows 8..15, same layout                                        (rows past M are zeros)
+//
+// Packed block of NC columns of B: panel j holds, for k = 0..kc-1, columns j*NR .. j*NR+NR-1.
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include "ink/core/memory.hpp"
+#include "ink/core/shape.hpp"
+#include "ink/kernels/detail/gemm_microkernel.hpp"
+
+namespace ink::kernels::detail {
+
+// A row-major matrix, or a matrix whose row r is `taps` runs at p + r * row_stride + k * tap_stride
+// (e.g. conv1d weights (K, Cin, Cout) read as rows c: runs w[k, c, :] for k = 0..K-1).
+template <class T>
+struct StridedRows {
+    const T* p;
+    index_t row_stride;
+    index_t width;
+    index_t taps = 1;
+    index_t tap_stride = 0;
+
+    struct Row {
+        const T* base;
+        index_t tap_stride;
+        const T* segment(index_t k) const { return base + k * tap_stride; }
+    };
+    Row row(index_t r) const { return {p + r * row_stride, tap_stride}; }
+};
+
+template <class Src>
+struct Operand {
+    Src src;
+    bool rows_along_k;  // true: row r of src is depth index r; false: row r is output index r
+};
+
+// dst[q * ds] = seg[q] for q < n, or zeros when seg is null.
+template <class T>
+inline void copy_run(const T* seg, index_t n, T* dst, index_t ds) {
+    if (!seg) {
+        for (index_t q = 0; q < n; ++q) dst[q * ds] = T(0);
+    } else if (ds == 1) {
+        std::memcpy(dst, seg, static_cast<std::size_t>(n) * sizeof(T));
+    } else {
+        for (index_t q = 0; q < n; ++q) dst[q * ds] = seg[q];
+    }
+}
+
+// Rows r0 .. r0+nr-1 of src, columns [c0, c0 + kc), into dst[rr * dsr + q * dsq]; rows nr .. R-1 are
+// zero-filled (R = the panel height). Used for A not transposed and B transposed.
+template <class T, class Src>
+void pack_rows(const Src& src, index_t r0, index_t nr, index_t R, index_t c0, index_t kc, T* dst, index_t dsr,
+               index_t dsq) {
+    const index_t k0 = c0 / src.width, off0 = c0 % src.width;
+    for (index_t rr = 0; rr < nr; ++rr) {
+        const auto row = src.row(r0 + rr);
+        T* d = dst + rr * dsr;
+        index_t k = k0, off = off0;
+        for (index_t q = 0; q < kc; ++k, off = 0) {
+            const index_t n = std::min(src.width - off, kc - q);
+            const T* seg = row.segment(k);
+            copy_run(seg ? seg + off : nullptr, n, d + q * dsq, dsq);
+            q += n;
+        }
+    }
+    for (index_t rr = nr; rr < R; ++rr)
+        for (index_t q = 0; q < kc; ++q) dst[rr * dsr + q * dsq] = T(0);
+}
+
+// Rows p0 .. p0+kc-1 of src are depth steps; their columns [i0, i0 + ni) are output indices, packed
+// as panels of R: element (i, q) -> dst[(i / R) * R * kc + q * R + i % R], the last panel zero-padded.
+// Used for A transposed and B not transposed. The row's segment pointers are resolved once per depth step.
+template <index_t R, class T, class Src>
+void pack_depth_rows(const Src& src, index_t p0, index_t kc, index_t i0, index_t ni, T* dst) {
+    const index_t panels = (ni + R - 1) / R;
+    const index_t k0 = i0 / src.width, off0 = i0 % src.width;
+    for (index_t q = 0; q < kc; ++q) {
+        const auto row = src.row(p0 + q);
+        index_t k = k0, off = off0;
+        const T* seg = row.segment(k);
+        for (index_t pn = 0; pn < panels; ++pn) {
+            T* d = dst + pn * R * kc + q * R;
+            const index_t cols = std::min(R, ni - pn * R);
+            if (cols == R && seg && src.width - off >= R) {
+                std::memcpy(d, seg + off, R * sizeof(T));  // the common case: a whole panel in one run
+                off += R;
+            } else {
+                for (index_t j = 0; j < cols;) {
+                    const index_t n = std::min(src.width - off, cols - j);
+                    copy_run(seg ? seg + off : nullptr, n, d + j, 1);
+                    j += n;
+                    off += n;
+                    if (off == src.width && j < cols) seg = row.segment(++k), off = 0;
+                }
+                std::fill(d + cols, d + R, T(0));
+            }
+            if (off == src.width && pn + 1 < panels) seg = row.segment(++k), off = 0;
+        }
+    }
+}
+
+// Packs the mc x kc block of op(A) at (i0, p0) into MR-row micro-panels; returns the panel layout.
+template <class T, class Src>
+PanelA pack_a(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, index_t kc, T* dst) {
+    constexpr index_t MR = Tile<T>::MR;
+    if (A.rows_along_k) {
+        pack_depth_rows<MR>(A.src, p0, kc, i0, mc, dst);
+        return PanelA::ByColumn;
+    }
+    for (index_t ir = 0; ir < mc; ir += MR)
+        pack_rows(A.src, i0 + ir, std::min(MR, mc - ir), MR, p0, kc, dst + ir * kc, kc, index_t{1});
+    return PanelA::ByRow;
+}
+
+// Packs the kc x nc block of op(B) at (p0, j0) into NR-column micro-panels.
+template <class T, class Src>
+void pack_b(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t nc, T* dst) {
+    constexpr index_t NR = Tile<T>::NR;
+    if (B.rows_along_k) {
+        pack_depth_rows<NR>(B.src, p0, kc, j0, nc, dst);
+        return;
+    }
+    for (index_t jr = 0; jr < nc; jr += NR)
+        pack_rows(B.src, j0 + jr, std::min(NR, nc - jr), NR, p0, kc, dst + jr * kc, index_t{1}, NR);
+}
+
+// Per-thread packing buffers (slot 0: A, slot 1: B), grown on demand and kept: a GEMM call in steady
+// state allocates nothing.
+template <class T>
+T* pack_buffer(int slot, index_t count) {
+    struct Buffer {
+        void* p = nullptr;
+        std::size_t bytes = 0;
+        ~Buffer() { aligned_free(p, bytes); }
+    };
+    thread_local Buffer buffers[2];
+    Buffer& b = buffers[slot];
+    const std::size_t need = static_cast<std::size_t>(count) * sizeof(T);
+    if (need > b.bytes) {
+        aligned_free(b.p, b.bytes);
+        b.p = nullptr;
+        b.bytes = 0;
+        b.p = aligned_malloc(need);
+        b.bytes = need;
+    }
+    return static_cast<T*>(b.p);
+}
+
+}  // namespace ink::kernels::detail
