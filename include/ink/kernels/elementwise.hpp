@@ -1,54 +1,92 @@
 #pragma once
-// Element-wise maps on raw contiguous arrays, for the autodiff ops.
+// Element-wise maps on raw contiguous arrays, for the autodiff ops. T is float or double.
 //
 // Conventions: n is the element count; outputs are overwritten (never accumulated) and may alias any
 // input of the same length. Forward activations take x and write y; backward helpers take what the
 // op saved (x or y) and the upstream gradient dy, and write dx.
+//
+// Each map is one loop over SIMD registers (detail/simd.hpp), the tail done with masked loads and
+// stores; float transcendentals are vectorised (detail/simd_math.hpp), double ones call std::.
+// Large arrays are split over threads in contiguous chunks; the result never depends on the split.
 #include <algorithm>
-#include <cmath>
 
 #include "ink/core/shape.hpp"
+#include "ink/core/threads.hpp"
+#include "ink/kernels/detail/simd.hpp"
+#include "ink/kernels/detail/simd_math.hpp"
 
 namespace ink::kernels {
+
+namespace detail {
+// Elements per thread below which an element-wise loop stays on one thread: a map costs about a
+// nanosecond per element at most, so smaller chunks do not repay the fork/join.
+inline constexpr double kMapGrain = 1 << 15;
+
+// y[i] = f(x0[i], x1[i], ...) for i in [0, n); f maps simd::Vec<T> arguments to a simd::Vec<T>.
+template <class T, class F, class... In>
+void map(index_t n, T* y, F f, const In*... x) {
+    constexpr index_t W = simd::Vec<T>::width;
+    const auto run = [&](index_t begin, index_t end) {
+        simd::for_chunks<T>(end - begin, [&](index_t i, auto lanes) {
+            lanes.store(y + begin + i, f(lanes.load(x + begin + i)...));
+        });
+    };
+    const int nt = threads_for(double(n), kMapGrain);
+    if (nt == 1) return run(0, n);
+    // Whole registers per thread, so that only the last chunk has a tail.
+    parallel_for((n + W - 1) / W, nt, [&](index_t b0, index_t b1) { run(b0 * W, std::min(n, b1 * W)); });
+}
+
+// fn(r) for every row r in [0, rows) of a rows x cols problem, over threads when it is large.
+template <class Fn>
+void for_rows(index_t rows, index_t cols, Fn&& fn) {
+    parallel_for(rows, threads_for(double(rows) * double(cols), kMapGrain), [&](index_t r0, index_t r1) {
+        for (index_t r = r0; r < r1; ++r) fn(r);
+    });
+}
+}  // namespace detail
 
 // ---- activations ---------------------------------------------------------------------------------
 
 template <class T>
 void exp(index_t n, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+    detail::map(n, y, [](auto v) { return simd::exp(v); }, x);
 }
 
 template <class T>
 void log(index_t n, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = std::log(x[i]);
+    detail::map(n, y, [](auto v) { return simd::log(v); }, x);
 }
 
-// y = 1 / (1 + exp(-x)); exactly 0 or 1 only where the true value rounds there.
+// y = 1 / (1 + exp(-x)), never overflowing; tiny results keep their relative accuracy.
 template <class T>
 void sigmoid(index_t n, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+    detail::map(n, y, [](auto v) { return simd::sigmoid(v); }, x);
 }
 
 template <class T>
 void tanh(index_t n, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+    detail::map(n, y, [](auto v) { return simd::tanh(v); }, x);
 }
 
 // y = log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so that it never overflows.
 template <class T>
 void softplus(index_t n, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = std::max(x[i], T(0)) + std::log1p(std::exp(-std::abs(x[i])));
+    detail::map(n, y, [](auto v) { return simd::softplus(v); }, x);
 }
 
+// y = max(x, 0); NaN propagates.
 template <class T>
 void relu(index_t n, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+    using V = simd::Vec<T>;
+    detail::map(n, y, [](V v) { return simd::max(V(T(0)), v); }, x);
 }
 
 // y = x for x > 0, slope * x otherwise.
 template <class T>
 void leaky_relu(index_t n, const T* x, T* y, T slope) {
-    for (index_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : slope * x[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [s = V(slope)](V v) { return simd::select(v > V(T(0)), v, s * v); }, x);
 }
 
 // ---- backward helpers ----------------------------------------------------------------------------
@@ -56,31 +94,36 @@ void leaky_relu(index_t n, const T* x, T* y, T slope) {
 // dx = dy * y * (1 - y), from the forward output y = sigmoid(x).
 template <class T>
 void sigmoid_backward(index_t n, const T* y, const T* dy, T* dx) {
-    for (index_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+    using V = simd::Vec<T>;
+    detail::map(n, dx, [](V yv, V g) { return g * (yv - yv * yv); }, y, dy);
 }
 
 // dx = dy * (1 - y^2), from the forward output y = tanh(x).
 template <class T>
 void tanh_backward(index_t n, const T* y, const T* dy, T* dx) {
-    for (index_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+    using V = simd::Vec<T>;
+    detail::map(n, dx, [](V yv, V g) { return g * simd::fma(-yv, yv, V(T(1))); }, y, dy);
 }
 
 // dx = dy * sigmoid(x), from the forward input x of softplus.
 template <class T>
 void softplus_backward(index_t n, const T* x, const T* dy, T* dx) {
-    for (index_t i = 0; i < n; ++i) dx[i] = dy[i] / (T(1) + std::exp(-x[i]));
+    using V = simd::Vec<T>;
+    detail::map(n, dx, [](V xv, V g) { return g * simd::sigmoid(xv); }, x, dy);
 }
 
-// dx = dy where x > 0, else 0 (the forward input or output may be passed as x: same sign).
+// dx = dy where x > 0, else 0 (x: the forward input or output, which have the same sign).
 template <class T>
 void relu_backward(index_t n, const T* x, const T* dy, T* dx) {
-    for (index_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+    using V = simd::Vec<T>;
+    detail::map(n, dx, [](V xv, V g) { return simd::select(xv > V(T(0)), g, V(T(0))); }, x, dy);
 }
 
 // dx = dy where x > 0, slope * dy otherwise (x: the forward input, or the output when slope > 0).
 template <class T>
 void leaky_relu_backward(index_t n, const T* x, const T* dy, T* dx, T slope) {
-    for (index_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : slope * dy[i];
+    using V = simd::Vec<T>;
+    detail::map(n, dx, [s = V(slope)](V xv, V g) { return simd::select(xv > V(T(0)), g, s * g); }, x, dy);
 }
 
 // ---- arithmetic on arrays ------------------------------------------------------------------------
@@ -93,83 +136,98 @@ void fill(index_t n, T value, T* y) {
 // y += alpha * x
 template <class T>
 void axpy(index_t n, T alpha, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [a = V(alpha)](V xv, V yv) { return simd::fma(a, xv, yv); }, x, y);
 }
 
 // y = alpha * x
 template <class T>
 void scale(index_t n, T alpha, const T* x, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = alpha * x[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [a = V(alpha)](V xv) { return a * xv; }, x);
 }
 
 // y = x + c
 template <class T>
 void add_scalar(index_t n, const T* x, T c, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = x[i] + c;
+    using V = simd::Vec<T>;
+    detail::map(n, y, [cv = V(c)](V xv) { return xv + cv; }, x);
 }
 
 // y = a + b
 template <class T>
 void add(index_t n, const T* a, const T* b, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [](V av, V bv) { return av + bv; }, a, b);
 }
 
 // y = a - b
 template <class T>
 void sub(index_t n, const T* a, const T* b, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = a[i] - b[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [](V av, V bv) { return av - bv; }, a, b);
 }
 
 // y = a * b
 template <class T>
 void mul(index_t n, const T* a, const T* b, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = a[i] * b[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [](V av, V bv) { return av * bv; }, a, b);
 }
 
 // y = a / b
 template <class T>
 void div(index_t n, const T* a, const T* b, T* y) {
-    for (index_t i = 0; i < n; ++i) y[i] = a[i] / b[i];
+    using V = simd::Vec<T>;
+    detail::map(n, y, [](V av, V bv) { return av / bv; }, a, b);
 }
 
 // Bias add: y[r, :] = x[r, :] + b[:] for a rows x cols matrix x and a length-cols vector b.
 template <class T>
 void add_row(index_t rows, index_t cols, const T* x, const T* b, T* y) {
-    for (index_t r = 0; r < rows; ++r)
-        for (index_t j = 0; j < cols; ++j) y[r * cols + j] = x[r * cols + j] + b[j];
+    detail::for_rows(rows, cols, [&](index_t r) {
+        const T* xr = x + r * cols;
+        T* yr = y + r * cols;
+        simd::for_chunks<T>(cols, [&](index_t j, auto l) { l.store(yr + j, l.load(xr + j) + l.load(b + j)); });
+    });
 }
 
 // ---- gated linear unit ---------------------------------------------------------------------------
 
 // x is rows x (2 * half), each row [a | b]; y is rows x half with y = a * sigmoid(b). y must not
-// alias x (the shapes differ).
+// overlap x (the shapes differ).
 template <class T>
 void glu(index_t rows, index_t half, const T* x, T* y) {
-    for (index_t r = 0; r < rows; ++r) {
+    detail::for_rows(rows, 2 * half, [&](index_t r) {
         const T* a = x + r * 2 * half;
         const T* b = a + half;
         T* yr = y + r * half;
-        for (index_t j = 0; j < half; ++j) yr[j] = a[j] / (T(1) + std::exp(-b[j]));
-    }
+        simd::for_chunks<T>(half, [&](index_t j, auto l) {
+            l.store(yr + j, l.load(a + j) * simd::sigmoid(l.load(b + j)));
+        });
+    });
 }
 
 // Backward of glu from its input x (rows x 2*half) and dy (rows x half): writes dx (rows x 2*half),
 //   da = dy * sigmoid(b),  db = dy * a * sigmoid(b) * (1 - sigmoid(b)).
+// dx may alias x.
 template <class T>
 void glu_backward(index_t rows, index_t half, const T* x, const T* dy, T* dx) {
-    for (index_t r = 0; r < rows; ++r) {
+    using V = simd::Vec<T>;
+    detail::for_rows(rows, 2 * half, [&](index_t r) {
         const T* a = x + r * 2 * half;
         const T* b = a + half;
         const T* dyr = dy + r * half;
         T* da = dx + r * 2 * half;
         T* db = da + half;
-        for (index_t j = 0; j < half; ++j) {
-            const T s = T(1) / (T(1) + std::exp(-b[j]));
-            const T aj = a[j];
-            da[j] = dyr[j] * s;
-            db[j] = dyr[j] * aj * s * (T(1) - s);
-        }
-    }
+        simd::for_chunks<T>(half, [&](index_t j, auto l) {
+            const V av = l.load(a + j), g = l.load(dyr + j);
+            const V s = simd::sigmoid(l.load(b + j));
+            const V gs = g * s;
+            l.store(da + j, gs);
+            l.store(db + j, gs * av * (V(T(1)) - s));
+        });
+    });
 }
 
 }  // namespace ink::kernels
