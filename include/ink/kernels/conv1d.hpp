@@ -4,11 +4,13 @@
 //   y[b, t, o] = bias[o] + sum_{k, c} x[b, t*stride + k*dilation - pad_left, c] * w[k, c, o]
 // with x taken as 0 outside [0, L). Lout = (L + pad_left + pad_right - dilation*(K-1) - 1) / stride + 1.
 //
-// REFERENCE IMPLEMENTATION (placeholder for the implicit-im2col GEMM kernels).
+// Implicit-im2col GEMMs on the GEMM micro-kernel: see below and docs/kernels.md.
 #include <algorithm>
 
 #include "ink/core/error.hpp"
 #include "ink/core/shape.hpp"
+#include "ink/kernels/detail/conv1d_source.hpp"
+#include "ink/kernels/detail/gemm_driver.hpp"
 
 namespace ink::kernels {
 
@@ -41,66 +43,57 @@ struct Conv1dParams {
     }
 };
 
+// All three products are GEMMs over the implicit im2col matrix X_col (B*Lout x K*Cin), row (b, t) =
+// x[b, t*stride + k*dilation - pad_left, :] for k = 0..K-1, packed straight from x (detail/conv1d_source.hpp):
+//   forward          y  (B*Lout x Cout) = X_col  W              + bias     W = w as (K*Cin x Cout)
+//   backward-data    dx (B*L x Cin)     = DY_col W'                        DY_col: row (b, s) = dy[b, t, :] for
+//                                                                          each tap k with t*stride + k*dilation
+//                                                                          - pad_left = s, else 0; W' row (k, o) = w[k, :, o]
+//   backward-weight  dw (K*Cin x Cout)  = X_col^T dy
+// Backward-data is the transposed convolution written as a gather (no scatter-add into dx), so it
+// threads like the others and `accumulate` is just beta = 1. With stride > 1 its DY_col rows are
+// mostly zeros (only taps with t integral contribute), costing stride times the useful flops.
+
+namespace detail {
+template <class T>
+ConvRows<T> conv_input_rows(const Conv1dParams& p, const T* x) {
+    return {x, p.length_out(), p.length, p.channels_in, p.kernel, p.stride, p.dilation, -p.pad_left, 1};
+}
+}  // namespace detail
+
 // y = conv(x, w) + bias; bias may be null.
 template <class T>
 void conv1d_forward(const Conv1dParams& p, const T* x, const T* w, const T* bias, T* y) {
+    using namespace detail;
     const index_t Lo = p.length_out();
-    for (index_t b = 0; b < p.batch; ++b)
-        for (index_t t = 0; t < Lo; ++t) {
-            T* yr = y + (b * Lo + t) * p.channels_out;
-            for (index_t o = 0; o < p.channels_out; ++o) yr[o] = bias ? bias[o] : T(0);
-            for (index_t k = 0; k < p.kernel; ++k) {
-                const index_t s = t * p.stride + k * p.dilation - p.pad_left;
-                if (s < 0 || s >= p.length) continue;
-                const T* xr = x + (b * p.length + s) * p.channels_in;
-                for (index_t c = 0; c < p.channels_in; ++c) {
-                    const T* wr = w + (k * p.channels_in + c) * p.channels_out;
-                    for (index_t o = 0; o < p.channels_out; ++o) yr[o] += xr[c] * wr[o];
-                }
-            }
-        }
+    if (Lo <= 0) return;
+    const Operand<ConvRows<T>> a{conv_input_rows(p, x), false};
+    const Operand<StridedRows<T>> b{{w, p.channels_out, p.channels_out}, true};
+    gemm_sources(p.batch * Lo, p.channels_out, p.kernel * p.channels_in, T(1), a, b, T(0), bias, y, p.channels_out);
 }
 
 // dx = d loss / d x from dy (B, Lout, Cout). With accumulate, dx += instead of dx =.
 template <class T>
 void conv1d_backward_data(const Conv1dParams& p, const T* dy, const T* w, T* dx, bool accumulate = false) {
+    using namespace detail;
     const index_t Lo = p.length_out();
-    if (!accumulate) std::fill(dx, dx + p.batch * p.length * p.channels_in, T(0));
-    for (index_t b = 0; b < p.batch; ++b)
-        for (index_t t = 0; t < Lo; ++t) {
-            const T* dyr = dy + (b * Lo + t) * p.channels_out;
-            for (index_t k = 0; k < p.kernel; ++k) {
-                const index_t s = t * p.stride + k * p.dilation - p.pad_left;
-                if (s < 0 || s >= p.length) continue;
-                T* dxr = dx + (b * p.length + s) * p.channels_in;
-                for (index_t c = 0; c < p.channels_in; ++c) {
-                    const T* wr = w + (k * p.channels_in + c) * p.channels_out;
-                    T acc = 0;
-                    for (index_t o = 0; o < p.channels_out; ++o) acc += dyr[o] * wr[o];
-                    dxr[c] += acc;
-                }
-            }
-        }
+    const index_t Ci = p.channels_in, Co = p.channels_out;
+    const Operand<ConvRows<T>> a{{dy, p.length, Lo, Co, p.kernel, 1, -p.dilation, p.pad_left, p.stride}, false};
+    // W' is read as transposed rows: row c of W'^T is the runs w[k, c, :] for k = 0..K-1.
+    const Operand<StridedRows<T>> b{{w, Co, Co, p.kernel, Ci * Co}, false};
+    gemm_sources(p.batch * p.length, Ci, p.kernel * Co, T(1), a, b, accumulate ? T(1) : T(0),
+                 static_cast<const T*>(nullptr), dx, Ci);
 }
 
 // dw = d loss / d w (K, Cin, Cout). With accumulate, dw += instead of dw =.
 template <class T>
 void conv1d_backward_weight(const Conv1dParams& p, const T* x, const T* dy, T* dw, bool accumulate = false) {
-    const index_t Lo = p.length_out();
-    if (!accumulate) std::fill(dw, dw + p.kernel * p.channels_in * p.channels_out, T(0));
-    for (index_t b = 0; b < p.batch; ++b)
-        for (index_t t = 0; t < Lo; ++t) {
-            const T* dyr = dy + (b * Lo + t) * p.channels_out;
-            for (index_t k = 0; k < p.kernel; ++k) {
-                const index_t s = t * p.stride + k * p.dilation - p.pad_left;
-                if (s < 0 || s >= p.length) continue;
-                const T* xr = x + (b * p.length + s) * p.channels_in;
-                for (index_t c = 0; c < p.channels_in; ++c) {
-                    T* dwr = dw + (k * p.channels_in + c) * p.channels_out;
-                    for (index_t o = 0; o < p.channels_out; ++o) dwr[o] += xr[c] * dyr[o];
-                }
-            }
-        }
+    using namespace detail;
+    const index_t Lo = std::max<index_t>(p.length_out(), 0);
+    const Operand<ConvRows<T>> a{conv_input_rows(p, x), true};
+    const Operand<StridedRows<T>> b{{dy, p.channels_out, p.channels_out}, true};
+    gemm_sources(p.kernel * p.channels_in, p.channels_out, p.batch * Lo, T(1), a, b, accumulate ? T(1) : T(0),
+                 static_cast<const T*>(nullptr), dw, p.channels_out);
 }
 
 // db[o] = sum over (b, t) of dy[b, t, o]. With accumulate, db += instead of db =.
