@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "ink/optim/optimizer.hpp"
+#include "ink/optim/vector_math.hpp"
 
 namespace ink::optim {
 
@@ -47,19 +48,23 @@ private:
         inv_sqrt_bc2_ = 1 / std::sqrt(1 - std::pow(o_.beta2, t));
     }
 
-    void update(std::size_t i, index_t n, T* __restrict p, const T* __restrict g) override {
-        T* __restrict m = this->slot(0, i);
-        T* __restrict v = this->slot(1, i);
-        const T b1 = T(o_.beta1), b2 = T(o_.beta2), eps = T(o_.eps), step = T(step_size_), c2 = T(inv_sqrt_bc2_);
+    void update(std::size_t i, index_t n, T* p, const T* g) override {
+        using V = detail::Vec<T>;
+        T* m = this->slot(0, i);
+        T* v = this->slot(1, i);
+        const V b1{T(o_.beta1)}, b2{T(o_.beta2)}, c1{T(1 - o_.beta1)}, c2{T(1 - o_.beta2)}, eps{T(o_.eps)};
+        const V step{T(step_size_)}, inv_sqrt_bc2{T(inv_sqrt_bc2_)};
         // L2 coefficient in the gradient (Adam) and the decay factor of p (AdamW): one is neutral.
-        const T l2 = decoupled_ ? T(0) : T(o_.weight_decay);
-        const T keep = decoupled_ ? T(1 - this->lr() * o_.weight_decay) : T(1);
-        for (index_t j = 0; j < n; ++j) {
-            const T gj = g[j] + l2 * p[j];
-            m[j] = b1 * m[j] + (T(1) - b1) * gj;
-            v[j] = b2 * v[j] + (T(1) - b2) * gj * gj;
-            p[j] = keep * p[j] - step * m[j] / (std::sqrt(v[j]) * c2 + eps);
-        }
+        const V l2{decoupled_ ? T(0) : T(o_.weight_decay)};
+        const V keep{decoupled_ ? T(1 - this->lr() * o_.weight_decay) : T(1)};
+        kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+            const V pj = l.load(p + j), gj = fma(l2, pj, l.load(g + j));
+            const V mj = fma(b1, l.load(m + j), c1 * gj);
+            const V vj = fma(b2, l.load(v + j), c2 * gj * gj);
+            l.store(m + j, mj);
+            l.store(v + j, vj);
+            l.store(p + j, keep * pj - step * mj / fma(detail::sqrt(vj), inv_sqrt_bc2, eps));
+        });
     }
 
     AdamOptions o_;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "ink/optim/optimizer.hpp"
+#include "ink/optim/vector_math.hpp"
 
 namespace ink::optim {
 
@@ -31,14 +32,16 @@ public:
     const RMSpropOptions& options() const { return o_; }
 
 private:
-    void update(std::size_t i, index_t n, T* __restrict p, const T* __restrict g) override {
-        T* __restrict v = this->slot(0, i);
-        const T lr = T(this->lr()), rho = T(o_.rho), eps = T(o_.eps), wd = T(o_.weight_decay);
-        for (index_t j = 0; j < n; ++j) {
-            const T gj = g[j] + wd * p[j];
-            v[j] = rho * v[j] + (T(1) - rho) * gj * gj;
-            p[j] -= lr * gj / (std::sqrt(v[j]) + eps);
-        }
+    void update(std::size_t i, index_t n, T* p, const T* g) override {
+        using V = detail::Vec<T>;
+        T* v = this->slot(0, i);
+        const V lr{T(this->lr())}, rho{T(o_.rho)}, c{T(1 - o_.rho)}, eps{T(o_.eps)}, wd{T(o_.weight_decay)};
+        kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+            const V pj = l.load(p + j), gj = fma(wd, pj, l.load(g + j));
+            const V vj = fma(rho, l.load(v + j), c * gj * gj);
+            l.store(v + j, vj);
+            l.store(p + j, pj - lr * gj / (detail::sqrt(vj) + eps));
+        });
     }
 
     RMSpropOptions o_;

@@ -5,6 +5,7 @@
 //   b = momentum * b + g                      (b starts at 0, so the first step has b = g)
 //   p -= lr * (nesterov ? g + momentum * b : b)       (p -= lr * g when momentum is 0)
 #include "ink/optim/optimizer.hpp"
+#include "ink/optim/vector_math.hpp"
 
 namespace ink::optim {
 
@@ -30,19 +31,24 @@ public:
     const SGDOptions& options() const { return o_; }
 
 private:
-    void update(std::size_t i, index_t n, T* __restrict p, const T* __restrict g) override {
-        const T lr = T(this->lr()), mu = T(o_.momentum), wd = T(o_.weight_decay);
+    void update(std::size_t i, index_t n, T* p, const T* g) override {
+        using V = detail::Vec<T>;
+        const V lr{T(this->lr())}, mu{T(o_.momentum)}, wd{T(o_.weight_decay)};
         if (o_.momentum == 0) {
-            for (index_t j = 0; j < n; ++j) p[j] -= lr * (g[j] + wd * p[j]);
+            kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+                const V pj = l.load(p + j);
+                l.store(p + j, pj - lr * fma(wd, pj, l.load(g + j)));
+            });
             return;
         }
-        T* __restrict b = this->slot(0, i);
-        const T nesterov = o_.nesterov ? T(1) : T(0);
-        for (index_t j = 0; j < n; ++j) {
-            const T gj = g[j] + wd * p[j];
-            b[j] = mu * b[j] + gj;
-            p[j] -= lr * (nesterov * (gj + mu * b[j]) + (T(1) - nesterov) * b[j]);
-        }
+        T* b = this->slot(0, i);
+        const bool nesterov = o_.nesterov;
+        kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+            const V pj = l.load(p + j), gj = fma(wd, pj, l.load(g + j));
+            const V bj = fma(mu, l.load(b + j), gj);
+            l.store(b + j, bj);
+            l.store(p + j, pj - lr * (nesterov ? fma(mu, bj, gj) : bj));
+        });
     }
 
     SGDOptions o_;
