@@ -5,11 +5,14 @@
 //
 // Each row takes three passes over data that stays in L1/L2 after the first: the max, then
 // e = exp(x - max) with its sum (stored where the result goes), then a scaling by 1 / sum. The exp is
-// the vectorised one of detail/simd_math.hpp. Large problems are split over threads by rows, so the
-// result never depends on the thread count.
+// the vectorised one of detail/simd_math.hpp. The exp pass is compute-bound, so it prefetches the next
+// row, whose max pass would otherwise wait on memory. Large problems are split over threads by rows,
+// so the result never depends on the thread count.
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 #include "ink/core/error.hpp"
 #include "ink/core/shape.hpp"
@@ -22,8 +25,10 @@ namespace ink::kernels {
 
 namespace detail {
 // sum_j exp(x[j] - m) over one row; with Store, e[j] = exp(x[j] - m) is also written (e may be x).
+// This pass is compute-bound, so it also prefetches the next row's n values (when next is not null),
+// which the next row's max pass would otherwise wait for.
 template <bool Store, class T>
-T exp_shifted_sum(index_t n, const T* x, T m, T* e) {
+T exp_shifted_sum(index_t n, const T* x, T m, T* e, const T* next = nullptr) {
     using V = simd::Vec<T>;
     constexpr T minus_inf = -std::numeric_limits<T>::infinity();
     const V mv(m);
@@ -31,18 +36,24 @@ T exp_shifted_sum(index_t n, const T* x, T m, T* e) {
         n, T(0),
         [&](V acc, index_t i, auto l) {
             // Tail lanes read -inf, whose exp is 0.
-            const V ev = simd::exp(l.load(x + i, minus_inf) - mv);
+            if (next) simd::prefetch(next + i);
+            const V ev = simd::exp_nonpositive(l.load(x + i, minus_inf) - mv);
             if constexpr (Store) l.store(e + i, ev);
             return acc + ev;
         },
         [](V a, V b) { return a + b; }, [](V a) { return simd::hsum(a); });
 }
 
-// y[j] *= s over one row.
+// One row of y = scale * (softmax(x) - onehot(target)) (no onehot when target < 0); returns the row's
+// max and sum of exp(x - max). y may alias x. `next` is the next row of x, to prefetch, or null.
 template <class T>
-void scale_row(index_t n, T* y, T s) {
-    const simd::Vec<T> sv(s);
-    simd::for_chunks<T>(n, [&](index_t j, auto l) { l.store(y + j, l.load(y + j) * sv); });
+std::pair<T, T> softmax_row(index_t n, const T* x, T* y, T scale, index_t target, const T* next) {
+    const T m = max_serial(n, x);
+    const T s = exp_shifted_sum<true>(n, x, m, y, next);
+    if (target >= 0) y[target] -= s;  // (e - s) * scale / s = scale * (p - 1)
+    const simd::Vec<T> f(scale / s);
+    simd::for_chunks<T>(n, [&](index_t j, auto l) { l.store(y + j, l.load(y + j) * f); });
+    return {m, s};
 }
 }  // namespace detail
 
@@ -51,10 +62,7 @@ template <class T>
 void softmax_rows(index_t rows, index_t cols, const T* x, T* y) {
     detail::for_rows(rows, cols, [&](index_t r) {
         const T* xr = x + r * cols;
-        T* yr = y + r * cols;
-        const T m = detail::max_serial(cols, xr);
-        const T s = detail::exp_shifted_sum<true>(cols, xr, m, yr);
-        detail::scale_row(cols, yr, T(1) / s);
+        detail::softmax_row(cols, xr, y + r * cols, T(1), -1, r + 1 < rows ? xr + cols : nullptr);
     });
 }
 
@@ -66,7 +74,8 @@ void log_softmax_rows(index_t rows, index_t cols, const T* x, T* y) {
         const T* xr = x + r * cols;
         T* yr = y + r * cols;
         const T m = detail::max_serial(cols, xr);
-        const V mv(m), ls(std::log(detail::exp_shifted_sum<false>(cols, xr, m, yr)));
+        const T* next = r + 1 < rows ? xr + cols : nullptr;
+        const V mv(m), ls(std::log(detail::exp_shifted_sum<false>(cols, xr, m, static_cast<T*>(nullptr), next)));
         // (x - max) - log(sum) rather than x - (max + log(sum)): exact when x is the max.
         simd::for_chunks<T>(cols, [&](index_t j, auto l) { l.store(yr + j, (l.load(xr + j) - mv) - ls); });
     });
@@ -91,16 +100,15 @@ void log_softmax_nll(index_t rows, index_t cols, const T* logits, const std::int
         }
         INK_ASSERT(t >= 0 && t < cols);
         const T xt = xr[t];  // read before grad, which may alias the logits, is written
-        const T m = detail::max_serial(cols, xr);
-        if (!grad) {
-            loss[r] = (m - xt) + std::log(detail::exp_shifted_sum<false>(cols, xr, m, static_cast<T*>(nullptr)));
-            return;
+        const T* next = r + 1 < rows ? xr + cols : nullptr;
+        T m, sum;
+        if (grad) {
+            std::tie(m, sum) = detail::softmax_row(cols, xr, grad + r * cols, grad_scale, t, next);
+        } else {
+            m = detail::max_serial(cols, xr);
+            sum = detail::exp_shifted_sum<false>(cols, xr, m, static_cast<T*>(nullptr), next);
         }
-        T* gr = grad + r * cols;
-        const T s = detail::exp_shifted_sum<true>(cols, xr, m, gr);
-        loss[r] = (m - xt) + std::log(s);
-        detail::scale_row(cols, gr, grad_scale / s);
-        gr[t] -= grad_scale;
+        loss[r] = (m - xt) + std::log(sum);
     });
 }
 

@@ -264,6 +264,8 @@ template <class T> typename Vec<T>::Mask operator>(Vec<T> a, Vec<T> b) { return 
 template <class T> typename Vec<T>::Mask operator==(Vec<T> a, Vec<T> b) { return isa::eq(a.v, b.v); }
 // Lane-wise m ? a : b.
 template <class T> Vec<T> select(typename Vec<T>::Mask m, Vec<T> a, Vec<T> b) { return isa::select(m, a.v, b.v); }
+// Hints that the cache line holding p will be read soon (never faults, whatever p is).
+inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 // Horizontal sum and max of the lanes (in a fixed order, so the result is deterministic).
 template <class T> T hsum(Vec<T> a) { return isa::hsum(a.v); }
 template <class T> T hmax(Vec<T> a) { return isa::hmax(a.v); }
@@ -291,5 +293,6 @@ void for_chunks(index_t n, Body&& body) {
     for (; i + W <= n; i += W) body(i, Full{});
     if (i < n) body(i, Part{n - i});
 }
+
 
 }  // namespace ink::kernels::simd

@@ -33,20 +33,24 @@ VecF horner(VecF x, float highest, C... lower) {
     return p;
 }
 
-// exp(x). Range reduction x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for exactness), then
-// exp(r) by a degree-6 polynomial and a scaling by 2^n that over/underflows like the true function.
-inline VecF exp(VecF x) {
-    // Beyond these bounds the result is inf or 0 anyway; clamping keeps n within [-150, 128]. The
-    // operand order of max/min passes NaN through.
-    x = min(VecF(89.0f), max(VecF(-104.0f), x));
+// exp(x) for x in [-104, 89] (or NaN). Range reduction x = n ln2 + r with |r| <= ln2/2 (ln2 split in
+// two so that n ln2 is exact), exp(r) by a degree-7 polynomial in Horner form, then a scaling by 2^n
+// that over/underflows like the true function (x > 88.73 gives inf, x < -103.3 gives 0).
+inline VecF exp_in_range(VecF x) {
     const VecF n = VecF(isa::round((x * VecF(1.44269504088896341f)).v));
     VecF r = fma(n, VecF(-0.693359375f), x);
     r = fma(n, VecF(2.12194440e-4f), r);
     const VecF p = horner(r, 1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
-                          1.6666665459e-1f, 5.0000001201e-1f);
-    const VecF e = fma(p, r * r, r) + VecF(1.0f);
-    return isa::ldexp(e.v, n.v);
+                          1.6666665459e-1f, 5.0000001201e-1f, 1.0f, 1.0f);
+    return isa::ldexp(p.v, n.v);
 }
+
+// exp(x) for any x. Beyond the clamp bounds the result is inf or 0 anyway; the operand order of
+// max/min passes NaN through.
+inline VecF exp(VecF x) { return exp_in_range(min(VecF(89.0f), max(VecF(-104.0f), x))); }
+
+// exp(x) for x <= 0 (e.g. x - max(x) in a softmax): one clamp fewer.
+inline VecF exp_nonpositive(VecF x) { return exp_in_range(max(VecF(-104.0f), x)); }
 
 // log(x). x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f) with f = m - 1.
 inline VecF log(VecF x) {
@@ -103,6 +107,7 @@ inline VecF tanh(VecF x) {
 inline VecF softplus(VecF x) { return max(x, VecF(0.0f)) + log1p(exp(-abs(x))); }
 
 inline VecD exp(VecD x) { return apply(x, [](double a) { return std::exp(a); }); }
+inline VecD exp_nonpositive(VecD x) { return exp(x); }
 inline VecD log(VecD x) { return apply(x, [](double a) { return std::log(a); }); }
 inline VecD log1p(VecD x) { return apply(x, [](double a) { return std::log1p(a); }); }
 inline VecD tanh(VecD x) { return apply(x, [](double a) { return std::tanh(a); }); }

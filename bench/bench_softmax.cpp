@@ -1,0 +1,114 @@
+// Row softmax and the fused log-softmax + NLL + gradient: ink against an Eigen row loop.
+//
+// The shape is the poem decoder's output layer: B*10 = 640 rows of V = 7000 logits. Names are
+// <kernel>/<impl>/<rows>x<cols>/threads:N; the counter ns_per_element is time / (rows * cols).
+//   ink-bench --benchmark_filter='softmax' --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "ink/core/rng.hpp"
+#include "ink/core/threads.hpp"
+#include "ink/kernels/softmax.hpp"
+
+namespace {
+
+using ink::index_t;
+using RowVec = Eigen::Array<float, 1, Eigen::Dynamic>;
+using MapRow = Eigen::Map<RowVec>;
+using MapConstRow = Eigen::Map<const RowVec>;
+
+// Eigen row loop, as one would write it: per row, exp(x - max) then normalise.
+void eigen_softmax(index_t rows, index_t cols, const float* x, float* y) {
+    for (index_t r = 0; r < rows; ++r) {
+        const MapConstRow xr(x + r * cols, cols);
+        MapRow yr(y + r * cols, cols);
+        yr = (xr - xr.maxCoeff()).exp();
+        yr *= 1.0f / yr.sum();
+    }
+}
+
+// The same fused loss and gradient as ink::kernels::log_softmax_nll, in Eigen.
+void eigen_log_softmax_nll(index_t rows, index_t cols, const float* x, const std::int32_t* targets, float* loss,
+                           float* grad, float scale) {
+    for (index_t r = 0; r < rows; ++r) {
+        const MapConstRow xr(x + r * cols, cols);
+        MapRow gr(grad + r * cols, cols);
+        const float m = xr.maxCoeff();
+        gr = (xr - m).exp();
+        const float s = gr.sum();
+        loss[r] = (m - xr(targets[r])) + std::log(s);
+        gr *= scale / s;
+        gr(targets[r]) -= scale;
+    }
+}
+
+struct Problem {
+    index_t rows, cols;
+    std::vector<float> x, y, loss;
+    std::vector<std::int32_t> targets;
+
+    Problem(index_t r, index_t c)
+        : rows(r), cols(c), x(static_cast<std::size_t>(r * c)), y(x.size()), loss(static_cast<std::size_t>(r)),
+          targets(static_cast<std::size_t>(r)) {
+        ink::Rng rng(42);
+        rng.fill_uniform(x.data(), r * c, -6.0f, 6.0f);
+        for (index_t i = 0; i < r; ++i) targets[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 7919) % c);
+    }
+};
+
+// Seconds of the clock Google Benchmark reports: CPU time of this thread on one thread (robust
+// when other processes share the cores), wall time on more (so that the helpers' work counts).
+double seconds(int threads) {
+    timespec ts;
+    clock_gettime(threads > 1 ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+template <class Fn>
+void add(const std::string& kernel, const std::string& impl, index_t rows, index_t cols, int threads, Fn fn) {
+    const std::string name = kernel + "/" + impl + "/" + std::to_string(rows) + "x" + std::to_string(cols) +
+                             "/threads:" + std::to_string(threads);
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+        ink::set_num_threads(threads);
+        Problem p(rows, cols);
+        const double t0 = seconds(threads);
+        for (auto _ : state) {
+            fn(p);
+            benchmark::DoNotOptimize(p.y.data());
+            benchmark::ClobberMemory();
+        }
+        const double elements = double(state.iterations()) * double(rows * cols);
+        state.SetItemsProcessed(state.iterations() * rows * cols);
+        state.counters["ns_per_element"] = (seconds(threads) - t0) * 1e9 / elements;
+    });
+    if (threads > 1) b->UseRealTime();
+}
+
+const bool registered = [] {
+    struct Shape {
+        index_t rows, cols;
+    };
+    for (const Shape s : {Shape{640, 7000}, Shape{64, 1000}}) {
+        add("softmax", "ink", s.rows, s.cols, 1, [](Problem& p) { ink::kernels::softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); });
+        add("softmax", "eigen", s.rows, s.cols, 1, [](Problem& p) { eigen_softmax(p.rows, p.cols, p.x.data(), p.y.data()); });
+        add("log_softmax_nll", "ink", s.rows, s.cols, 1, [](Problem& p) {
+            ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
+        });
+        add("log_softmax_nll", "eigen", s.rows, s.cols, 1, [](Problem& p) {
+            eigen_log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
+        });
+    }
+    add("softmax", "ink", 640, 7000, 2, [](Problem& p) { ink::kernels::softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); });
+    add("log_softmax_nll", "ink", 640, 7000, 2, [](Problem& p) {
+        ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
+    });
+    return true;
+}();
+
+}  // namespace
