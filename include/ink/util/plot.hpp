@@ -174,6 +174,11 @@ public:
         x_labels_ = tick_labels(x_ticks_, false);
         y_labels_ = tick_labels(y_ticks_, log_y_);
         layout();
+        // Long x labels (100000, 0.0015) on a narrow plot would run into each other: fewer ticks.
+        for (int target = static_cast<int>(x_ticks_.size()); target > 2 && x_labels_overlap(); --target) {
+            x_ticks_ = nice_ticks(x_.lo, x_.hi, target - 1);
+            x_labels_ = tick_labels(x_ticks_, false);
+        }
         canvas_ = Image(plot_w_, plot_h_, colors::white);
         for (const double t : x_ticks_) draw_grid_line(x_px(t), true);
         for (const double t : y_ticks_) draw_grid_line(y_px(t), false);
@@ -238,6 +243,13 @@ private:
         plot_h_ = opt_.height - top - bottom;
         INK_CHECK(plot_w_ >= 50 && plot_h_ >= 50, "plot: ", opt_.width, " x ", opt_.height,
                   " leaves no room for the plot area once labels and legend are placed");
+    }
+
+    bool x_labels_overlap() const {
+        if (x_ticks_.size() < 2) return false;
+        int widest = 0;
+        for (const auto& s : x_labels_) widest = std::max(widest, text_width(s));
+        return x_px(x_ticks_[1]) - x_px(x_ticks_[0]) < widest + 12;
     }
 
     int legend_width() const {
