@@ -1,6 +1,7 @@
 #pragma once
 // The data layer (see docs/data.md). Includes every header of include/ink/data/.
 #include "ink/data/batches.hpp"
+#include "ink/data/class_names.hpp"
 #include "ink/data/idx.hpp"
 #include "ink/data/images.hpp"
 #include "ink/data/json_file.hpp"

@@ -77,6 +77,15 @@ TEST_CASE("mnist JSON: bad files name the file and the field") {
     expect_error("7.json", "{\"data\": [" + zeros + ",0]}", "field \"data\" has 785 values, expected a multiple of 784");
     expect_error("8.json", "{\"data\": [" + zeros.substr(2) + ",\"x\"]}", "data[783] is a string, expected a number");
     expect_error("9.json", "{\"data\": [255," + zeros.substr(2) + "]}", "data[0] = 255 is outside [0, 1]");
+    expect_error("0.json", "{\"data\": [0, [1]]}", "data[1] is an array, expected a number");
+    expect_error("1.json", "{\"data\": {\"pixels\": []}}", "field \"data\" is an object");
+    expect_error("2.json", "{\"data\": [], \"data\": []}", "field \"data\" appears twice");
+    expect_error("3.json", "0.5", "expected a JSON object {\"data\": [...]}, got a number");
+    // Other fields, nested or not, are ignored.
+    TempDir extra;
+    copy_dir(kDigits, extra.path());
+    write_file(extra / "0.json", "{\"meta\": {\"data\": 1, \"x\": [true]}, \"data\": [" + zeros + "], \"n\": null}");
+    CHECK(load_mnist_json(extra.path(), Split::train).size() == 16);
 
     TempDir empty;
     CHECK_THROWS_WITH_AS(load_mnist_json(empty.path(), Split::test), doctest::Contains("0.json: cannot open"), Error);
