@@ -154,27 +154,35 @@ inline int display_length(std::string_view text) {
 struct TextMask {
     int w = 0, h = 0;
     std::vector<std::uint8_t> ink;
-    std::uint8_t at(int x, int y) const { return x >= 0 && y >= 0 && x < w && y < h ? ink[std::size_t(y) * w + x] : 0; }
+
+    TextMask(int width, int height)
+        : w(width), h(height), ink(static_cast<std::size_t>(width) * static_cast<std::size_t>(height), 0) {}
+    std::uint8_t& operator()(int x, int y) { return ink[index(x, y)]; }
+    std::uint8_t operator()(int x, int y) const { return ink[index(x, y)]; }
+    // Reads outside the mask are blank (Scale2x looks at neighbours of edge pixels).
+    std::uint8_t at(int x, int y) const { return x >= 0 && y >= 0 && x < w && y < h ? (*this)(x, y) : 0; }
+
+private:
+    std::size_t index(int x, int y) const {
+        return static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+    }
 };
 
 inline TextMask scale2x(const TextMask& m) {
-    TextMask out{2 * m.w, 2 * m.h, std::vector<std::uint8_t>(std::size_t(4) * m.w * m.h)};
+    TextMask out(2 * m.w, 2 * m.h);
     for (int y = 0; y < m.h; ++y)
         for (int x = 0; x < m.w; ++x) {
             const auto p = m.at(x, y), a = m.at(x, y - 1), b = m.at(x + 1, y), c = m.at(x - 1, y), d = m.at(x, y + 1);
-            std::uint8_t* top = &out.ink[std::size_t(2 * y) * out.w + 2 * x];
-            std::uint8_t* bottom = top + out.w;
-            top[0] = (c == a && c != d && a != b) ? a : p;
-            top[1] = (a == b && a != c && b != d) ? b : p;
-            bottom[0] = (d == c && d != b && c != a) ? c : p;
-            bottom[1] = (b == d && b != a && d != c) ? d : p;
+            out(2 * x, 2 * y) = (c == a && c != d && a != b) ? a : p;
+            out(2 * x + 1, 2 * y) = (a == b && a != c && b != d) ? b : p;
+            out(2 * x, 2 * y + 1) = (d == c && d != b && c != a) ? c : p;
+            out(2 * x + 1, 2 * y + 1) = (b == d && b != a && d != c) ? d : p;
         }
     return out;
 }
 
 inline TextMask render_text_mask(std::string_view text, int scale, bool bold) {
-    TextMask m{display_length(text) * font::glyph_width + (bold ? 1 : 0), font::glyph_height, {}};
-    m.ink.assign(std::size_t(m.w) * m.h, 0);
+    TextMask m(display_length(text) * font::glyph_width + (bold ? 1 : 0), font::glyph_height);
     int column = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
@@ -183,8 +191,8 @@ inline TextMask render_text_mask(std::string_view text, int scale, bool bold) {
         for (int y = 0; y < font::glyph_height; ++y)
             for (int x = 0; x < font::glyph_width; ++x)
                 if (rows[y] & (0x80 >> x)) {
-                    m.ink[std::size_t(y) * m.w + column + x] = 1;
-                    if (bold) m.ink[std::size_t(y) * m.w + column + x + 1] = 1;
+                    m(column + x, y) = 1;
+                    if (bold) m(column + x + 1, y) = 1;
                 }
         column += font::glyph_width;
     }
@@ -193,9 +201,9 @@ inline TextMask render_text_mask(std::string_view text, int scale, bool bold) {
         scale /= 2;
     }
     if (scale > 1) {
-        TextMask big{m.w * scale, m.h * scale, std::vector<std::uint8_t>(std::size_t(m.w) * m.h * scale * scale)};
+        TextMask big(m.w * scale, m.h * scale);
         for (int y = 0; y < big.h; ++y)
-            for (int x = 0; x < big.w; ++x) big.ink[std::size_t(y) * big.w + x] = m.at(x / scale, y / scale);
+            for (int x = 0; x < big.w; ++x) big(x, y) = m(x / scale, y / scale);
         m = std::move(big);
     }
     return m;
@@ -223,7 +231,7 @@ inline void draw_text(Image& img, int x, int y, std::string_view text, Rgb color
     const int top = y - detail::anchor_offset(style.valign, box_h);
     for (int my = 0; my < m.h; ++my)
         for (int mx = 0; mx < m.w; ++mx) {
-            if (!m.ink[std::size_t(my) * m.w + mx]) continue;
+            if (!m(mx, my)) continue;
             // Counter-clockwise rotation: the text's left end goes to the bottom of the box.
             if (style.vertical)
                 img.set(left + my, top + (m.w - 1 - mx), color);

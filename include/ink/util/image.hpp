@@ -172,10 +172,11 @@ private:
     static std::uint8_t mix(std::uint8_t under, std::uint8_t over, float alpha) {
         return static_cast<std::uint8_t>(std::lround(under + (float(over) - float(under)) * alpha));
     }
-    std::uint8_t* at(int x, int y) { return pixels_.data() + (static_cast<std::size_t>(y) * width_ + x) * 3; }
-    const std::uint8_t* at(int x, int y) const {
-        return pixels_.data() + (static_cast<std::size_t>(y) * width_ + x) * 3;
+    std::size_t offset(int x, int y) const {
+        return (static_cast<std::size_t>(y) * static_cast<std::size_t>(width_) + static_cast<std::size_t>(x)) * 3;
     }
+    std::uint8_t* at(int x, int y) { return pixels_.data() + offset(x, y); }
+    const std::uint8_t* at(int x, int y) const { return pixels_.data() + offset(x, y); }
 
     int width_ = 0, height_ = 0;
     std::vector<std::uint8_t> pixels_;

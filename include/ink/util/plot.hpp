@@ -73,7 +73,8 @@ inline std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
         }
     std::vector<double> ticks;
     // Integer multiples of the step (no accumulated rounding); -0 printed as 0.
-    for (auto k = static_cast<long>(std::ceil(lo / best_step - 1e-9)); k * best_step <= hi + best_step * 1e-9; ++k)
+    for (auto k = static_cast<long>(std::ceil(lo / best_step - 1e-9));
+         static_cast<double>(k) * best_step <= hi + best_step * 1e-9; ++k)
         ticks.push_back(k == 0 ? 0.0 : static_cast<double>(k) * best_step);
     return ticks;
 }
@@ -332,9 +333,10 @@ inline Image scatter_plot(std::span<const double> x, std::span<const double> y, 
         classes = std::max(classes, l + 1);
     }
     std::vector<detail::LegendEntry> legend;
-    for (int k = 0; k < classes; ++k)
-        legend.push_back({static_cast<std::size_t>(k) < opt.class_names.size() ? opt.class_names[k] : std::to_string(k),
-                          palette_color(k), false});
+    for (int k = 0; k < classes; ++k) {
+        const auto i = static_cast<std::size_t>(k);
+        legend.push_back({i < opt.class_names.size() ? opt.class_names[i] : std::to_string(k), palette_color(k), false});
+    }
     const auto placement = opt.legend == LegendPlacement::automatic ? LegendPlacement::outside : opt.legend;
     detail::Axes axes(opt, detail::axis_range(xr, opt.x_min, opt.x_max, false),
                       detail::axis_range(yr, opt.y_min, opt.y_max, false), false, std::move(legend), placement);
