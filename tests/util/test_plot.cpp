@@ -165,6 +165,14 @@ TEST_CASE("line_plot: edge cases render without throwing") {
     CHECK_NOTHROW(line_plot({{"wide", {}, {1e-20, 1e20}}}, log_opt));
     CHECK_NOTHROW(line_plot({{"only zeros", {}, {0, 0}}}, log_opt));
 
+    // A small picture with long tick labels thins its x ticks instead of overprinting them.
+    std::vector<double> it, v;
+    for (int i = 0; i <= 20; ++i) {
+        it.push_back(i * 12345.0);
+        v.push_back(0.001 + 0.0001 * i);
+    }
+    CHECK_NOTHROW(line_plot({{"x", it, v}}, {.width = 320, .height = 240, .title = "narrow"}));
+
     CHECK_THROWS_WITH_AS(line_plot({{"bad", {1, 2}, {1, 2, 3}}}), doctest::Contains("'bad'"), Error);
 }
 

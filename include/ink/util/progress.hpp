@@ -155,7 +155,7 @@ private:
         const double dt = now - last_print_;
         if (dt > 0 && (step_ > last_step_ || samples_since_print_ > 0)) {
             const double w = have_rate_ ? 1.0 - std::exp(-dt / opt_.smoothing) : 1.0;
-            step_rate_ += w * (static_cast<double>(step_ - last_step_) / dt - step_rate_);
+            step_rate_ += w * (static_cast<double>(std::max<std::int64_t>(0, step_ - last_step_)) / dt - step_rate_);
             sample_rate_ += w * (static_cast<double>(samples_since_print_) / dt - sample_rate_);
             have_rate_ = true;
         }
