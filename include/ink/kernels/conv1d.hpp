@@ -49,6 +49,8 @@ struct Conv1dParams {
 //   backward-data    dx (B*L x Cin)     = DY_col W'                        DY_col: row (b, s) = dy[b, t, :] for
 //                                                                          each tap k with t*stride + k*dilation
 //                                                                          - pad_left = s, else 0; W' row (k, o) = w[k, :, o]
+// Where the implicit matrix is a plain strided one (dilation 1, a block clear of the padding), the
+// micro-kernel reads x (or dy) in place: consecutive rows overlap, K*Cin values starting Cin apart.
 //   backward-weight  dw (K*Cin x Cout)  = X_col^T dy
 // Backward-data is the transposed convolution written as a gather (no scatter-add into dx), so it
 // threads like the others and `accumulate` is just beta = 1. With stride > 1 its DY_col rows are
@@ -78,9 +80,11 @@ void conv1d_backward_data(const Conv1dParams& p, const T* dy, const T* w, T* dx,
     using namespace detail;
     const index_t Lo = p.length_out();
     const index_t Ci = p.channels_in, Co = p.channels_out;
-    const Operand<ConvRows<T>> a{{dy, p.length, Lo, Co, p.kernel, 1, -p.dilation, p.pad_left, p.stride}, false};
-    // W' is read as transposed rows: row c of W'^T is the runs w[k, c, :] for k = 0..K-1.
-    const Operand<StridedRows<T>> b{{w, Co, Co, p.kernel, Ci * Co}, false};
+    // Taps in reverse order (k' = K-1-k), so that they ascend in dy like the forward taps in x.
+    const index_t K = p.kernel, last = (K - 1) * p.dilation;
+    const Operand<ConvRows<T>> a{{dy, p.length, Lo, Co, K, 1, p.dilation, p.pad_left - last, p.stride}, false};
+    // W' is read as transposed rows: row c of W'^T is the runs w[K-1-k', c, :] for k' = 0..K-1.
+    const Operand<StridedRows<T>> b{{w + (K - 1) * Ci * Co, Co, Co, K, -Ci * Co}, false};
     gemm_sources(p.batch * p.length, Ci, p.kernel * Co, T(1), a, b, accumulate ? T(1) : T(0),
                  static_cast<const T*>(nullptr), dx, Ci);
 }

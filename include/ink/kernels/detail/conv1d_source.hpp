@@ -5,7 +5,8 @@
 //   src[b, u / div, :]   with u = t * t_step + k * k_step + offset,
 // or zeros when u < 0, u is not a multiple of div, or u / div >= src_len (the window is in the padding).
 //   forward / backward-weight: rows (b, t) of y, src = x,  u = t*stride + k*dilation - pad_left, div = 1
-//   backward-data:             rows (b, s) of dx, src = dy, u = s - k*dilation + pad_left,        div = stride
+//   backward-data:             rows (b, s) of dx, src = dy, div = stride, taps in reverse order (so that
+//                              they ascend in dy): u = s + k*dilation + pad_left - (K-1)*dilation
 // The GEMM packing routines copy these runs straight into the micro-panels, so the im2col matrix
 // (K times larger than the input) is never materialised.
 #include "ink/core/shape.hpp"
@@ -39,6 +40,20 @@ struct ConvRows {
     Row row(index_t r) const {
         const index_t b = r / rows_per_batch, t = r - b * rows_per_batch;
         return {src + b * src_len * width, t * t_step + offset, this};
+    }
+
+    // When adjacent taps are adjacent source rows (k_step == 1, div == 1: dilation 1), the rows of a
+    // block inside one batch element and clear of the padding form a strided matrix with overlapping
+    // rows: element (r, c) at result[r * t_step * width + c]. Returns null otherwise.
+    const T* direct(index_t r0, index_t nr, index_t c0, index_t nc, index_t& stride) const {
+        if (div != 1 || k_step != 1) return nullptr;
+        const index_t b = r0 / rows_per_batch, t = r0 - b * rows_per_batch;
+        if (t + nr > rows_per_batch) return nullptr;
+        const index_t u_first = t * t_step + offset + c0 / width;
+        const index_t u_last = (t + nr - 1) * t_step + offset + (c0 + nc - 1) / width;
+        if (u_first < 0 || u_last >= src_len) return nullptr;
+        stride = t_step * width;
+        return src + (b * src_len + t * t_step + offset) * width + c0;
     }
 };
 

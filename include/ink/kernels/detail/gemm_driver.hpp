@@ -26,6 +26,8 @@ namespace ink::kernels::detail {
 inline constexpr index_t kMaxDepthBlock = 256;
 inline constexpr index_t kBBlockBytes = 512 * 1024;       // half of a Zen 4 L2
 inline constexpr index_t kABlockBytes = 2 * 1024 * 1024;  // a share of L3
+// Bands at most this wide read A in place where possible (see gemm_band).
+inline constexpr index_t kInPlaceBand = 256;
 // Below this much work per thread, starting a parallel region costs more than it saves.
 inline constexpr double kMinFlopsPerThread = 4e6;
 
@@ -38,8 +40,12 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
     const index_t row_bytes = kc_max * index_t(sizeof(T));
     const index_t mc_max = std::min(std::max(MR, kABlockBytes / row_bytes / MR * MR), (m1 - m0 + MR - 1) / MR * MR);
     const index_t nc_max = std::min(std::max(NR, kBBlockBytes / row_bytes / NR * NR), (n1 - n0 + NR - 1) / NR * NR);
-    T* ap = pack_buffer<T>(0, mc_max * kc_max);
-    T* bp = pack_buffer<T>(1, nc_max * kc_max);
+    T* ap = scratch<T>(0, mc_max * kc_max);
+    T* bp = scratch<T>(1, nc_max * kc_max);
+    PanelRef<T>* a_panels = scratch<PanelRef<T>>(2, mc_max / MR);
+    // Read A in place when the band is narrow: then each packed element would feed few flops and the
+    // copy would cost a large share of the time (640x7000 by 7000x64: a third).
+    const bool a_in_place = n1 - n0 <= kInPlaceBand;
 
     for (index_t p0 = 0; p0 < K; p0 += kc_max) {
         const index_t kc = std::min(kc_max, K - p0);
@@ -47,21 +53,24 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
         const T* bias_k = p0 == 0 ? bias : nullptr;
         for (index_t i0 = m0; i0 < m1; i0 += mc_max) {
             const index_t mc = std::min(mc_max, m1 - i0);
-            const PanelA layout = pack_a(A, i0, mc, p0, kc, ap);
+            const PanelA layout = pack_a(A, i0, mc, p0, kc, a_in_place, ap, a_panels);
             for (index_t j0 = n0; j0 < n1; j0 += nc_max) {
                 const index_t nc = std::min(nc_max, n1 - j0);
                 pack_b(B, p0, kc, j0, nc, bp);
                 for (index_t ir = 0; ir < mc; ir += MR) {
                     const index_t rows = std::min(MR, mc - ir);
+                    const PanelRef<T> a = a_panels[ir / MR];
+                    if (a_in_place && ir + MR < mc)  // the next panel's rows, while this one computes
+                        for (index_t i = 0; i < MR; ++i) prefetch_run(a_panels[ir / MR + 1].p + i * a.stride, kc);
                     for (index_t jr = 0; jr < nc; jr += NR) {
                         const index_t cols = std::min(NR, nc - jr);
                         const T* bias_t = bias_k ? bias_k + j0 + jr : nullptr;
                         T* c = C + (i0 + ir) * ldc + j0 + jr;
                         if (layout == PanelA::ByRow)
-                            compute_tile<T, PanelA::ByRow>(kc, ap + ir * kc, bp + jr * kc, rows, cols, alpha, beta_k,
-                                                           bias_t, c, ldc);
+                            compute_tile<T, PanelA::ByRow>(kc, a.p, a.stride, bp + jr * kc, rows, cols, alpha,
+                                                           beta_k, bias_t, c, ldc);
                         else
-                            compute_tile<T, PanelA::ByColumn>(kc, ap + ir * kc, bp + jr * kc, rows, cols, alpha,
+                            compute_tile<T, PanelA::ByColumn>(kc, a.p, a.stride, bp + jr * kc, rows, cols, alpha,
                                                               beta_k, bias_t, c, ldc);
                     }
                 }

@@ -101,17 +101,18 @@ struct Tile {
     static constexpr index_t NR = Simd<T>::NV * Simd<T>::W;
 };
 
-// How the packed A micro-panel is laid out (see gemm_pack.hpp for which source uses which):
+// How an A micro-panel is laid out (see gemm_pack.hpp for which source uses which):
 //   ByColumn: element (i, k) at a[k * MR + i]   (the classic packed layout)
-//   ByRow:    element (i, k) at a[i * kc + k]   (MR plain row copies; cheap to pack from row-major A)
-// Both are read by scalar broadcasts, so the kernel runs equally fast on either.
+//   ByRow:    element (i, k) at a[i * sa + k]   (MR rows: plain row copies with sa = kc, or A itself)
+// Both are read by scalar broadcasts, so the kernel runs equally fast on either. The B micro-panel is
+// always packed: element (k, j) at b[k * NR + j], 64-byte aligned.
 enum class PanelA { ByColumn, ByRow };
 
 // c[0:MR, 0:NR] (row stride ldc) = alpha * a * b + beta * c + bias[0:NR] (bias may be null).
-// b is 64-byte aligned, NR values per step k. When beta == 0, c is not read.
+// When beta == 0, c is not read.
 template <class T, PanelA kLayout>
-[[gnu::hot]] inline void micro_kernel(index_t kc, const T* __restrict a, const T* __restrict b, T alpha, T beta,
-                                      const T* bias, T* c, index_t ldc) {
+[[gnu::hot]] inline void micro_kernel(index_t kc, const T* __restrict a, index_t sa, const T* __restrict b, T alpha,
+                                      T beta, const T* bias, T* c, index_t ldc) {
     using S = Simd<T>;
     using V = typename S::V;
     constexpr int MR = S::MR, NV = S::NV, W = S::W, NR = NV * W;
@@ -128,7 +129,7 @@ template <class T, PanelA kLayout>
         for (int v = 0; v < NV; ++v) bv[v] = S::load_aligned(b + k * NR + v * W);
 #pragma GCC unroll 16
         for (int i = 0; i < MR; ++i) {
-            const V ai = S::set1(kLayout == PanelA::ByRow ? a[i * kc + k] : a[k * MR + i]);
+            const V ai = S::set1(kLayout == PanelA::ByRow ? a[i * sa + k] : a[k * MR + i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
         }
@@ -150,15 +151,15 @@ template <class T, PanelA kLayout>
 // A tile of rows x cols <= MR x NR: full tiles go straight to C; edge tiles are computed into a local
 // buffer and merged, so that the packed panels (zero-padded to MR / NR) never need a masked kernel.
 template <class T, PanelA kLayout>
-inline void compute_tile(index_t kc, const T* a, const T* b, index_t rows, index_t cols, T alpha, T beta,
+inline void compute_tile(index_t kc, const T* a, index_t sa, const T* b, index_t rows, index_t cols, T alpha, T beta,
                          const T* bias, T* c, index_t ldc) {
     constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
     if (rows == MR && cols == NR) {
-        micro_kernel<T, kLayout>(kc, a, b, alpha, beta, bias, c, ldc);
+        micro_kernel<T, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc);
         return;
     }
     alignas(64) T tile[MR * NR];
-    micro_kernel<T, kLayout>(kc, a, b, T(1), T(0), nullptr, tile, NR);
+    micro_kernel<T, kLayout>(kc, a, sa, b, T(1), T(0), nullptr, tile, NR);
     for (index_t i = 0; i < rows; ++i)
         for (index_t j = 0; j < cols; ++j) {
             T v = alpha * tile[i * NR + j];

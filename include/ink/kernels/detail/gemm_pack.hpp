@@ -47,6 +47,14 @@ struct StridedRows {
         const T* segment(index_t k) const { return base + k * tap_stride; }
     };
     Row row(index_t r) const { return {p + r * row_stride, tap_stride}; }
+
+    // The nr x nc block at (r0, c0) as a plain strided matrix (element (r, c) at result[r * stride + c]),
+    // or null. Lets the micro-kernel read an operand in place instead of packing it.
+    const T* direct(index_t r0, index_t /*nr*/, index_t c0, index_t /*nc*/, index_t& stride) const {
+        if (taps != 1) return nullptr;
+        stride = row_stride;
+        return p + r0 * row_stride + c0;
+    }
 };
 
 template <class Src>
@@ -54,6 +62,23 @@ struct Operand {
     Src src;
     bool rows_along_k;  // true: row r of src is depth index r; false: row r is output index r
 };
+
+// Where the micro-kernel finds one A micro-panel: ByRow panels have a row stride (kc when packed, the
+// source's own row stride when read in place); ByColumn panels ignore it.
+template <class T>
+struct PanelRef {
+    const T* p;
+    index_t stride;
+};
+
+// Asks for n elements from p on into the cache ahead of use (packing and in-place panels read rows
+// that are far apart in memory, which the hardware prefetchers pick up late).
+template <class T>
+inline void prefetch_run(const T* p, index_t n) {
+    if (!p) return;
+    const char* c = reinterpret_cast<const char*>(p);
+    for (index_t off = 0; off < n * index_t(sizeof(T)); off += 64) __builtin_prefetch(c + off);
+}
 
 // dst[q * ds] = seg[q] for q < n, or zeros when seg is null.
 template <class T>
@@ -95,7 +120,9 @@ template <index_t R, class T, class Src>
 void pack_depth_rows(const Src& src, index_t p0, index_t kc, index_t i0, index_t ni, T* dst) {
     const index_t panels = (ni + R - 1) / R;
     const index_t k0 = i0 / src.width, off0 = i0 % src.width;
+    constexpr index_t kAhead = 2;  // rows prefetched ahead
     for (index_t q = 0; q < kc; ++q) {
+        if (q + kAhead < kc) prefetch_run(src.row(p0 + q + kAhead).segment(k0) + off0, std::min(ni, src.width - off0));
         const auto row = src.row(p0 + q);
         index_t k = k0, off = off0;
         const T* seg = row.segment(k);
@@ -120,20 +147,35 @@ void pack_depth_rows(const Src& src, index_t p0, index_t kc, index_t i0, index_t
     }
 }
 
-// Packs the mc x kc block of op(A) at (i0, p0) into MR-row micro-panels; returns the panel layout.
+// Packs the mc x kc block of op(A) at (i0, p0) into MR-row micro-panels at dst and records where
+// each panel is in panels[]. With in_place, full panels that the source can expose as a strided
+// matrix are not copied: the kernel reads them where they are. Returns the panel layout.
 template <class T, class Src>
-PanelA pack_a(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, index_t kc, T* dst) {
+PanelA pack_a(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, index_t kc, bool in_place, T* dst,
+              PanelRef<T>* panels) {
     constexpr index_t MR = Tile<T>::MR;
     if (A.rows_along_k) {
         pack_depth_rows<MR>(A.src, p0, kc, i0, mc, dst);
+        for (index_t ir = 0; ir < mc; ir += MR) panels[ir / MR] = {dst + ir * kc, kc};
         return PanelA::ByColumn;
     }
-    for (index_t ir = 0; ir < mc; ir += MR)
-        pack_rows(A.src, i0 + ir, std::min(MR, mc - ir), MR, p0, kc, dst + ir * kc, kc, index_t{1});
+    for (index_t ir = 0; ir < mc; ir += MR) {
+        const index_t rows = std::min(MR, mc - ir);
+        index_t stride = 0;
+        const T* p = in_place && rows == MR ? A.src.direct(i0 + ir, MR, p0, kc, stride) : nullptr;
+        if (!p) {
+            pack_rows(A.src, i0 + ir, rows, MR, p0, kc, dst + ir * kc, kc, index_t{1});
+            p = dst + ir * kc;
+            stride = kc;
+        }
+        panels[ir / MR] = {p, stride};
+    }
     return PanelA::ByRow;
 }
 
-// Packs the kc x nc block of op(B) at (p0, j0) into NR-column micro-panels.
+// Packs the kc x nc block of op(B) at (p0, j0) into NR-column micro-panels at dst (panel jr / NR at
+// dst + jr * kc). B is always packed: reading it in place was measured slower (its rows are far apart,
+// and each B panel is streamed once per A panel).
 template <class T, class Src>
 void pack_b(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t nc, T* dst) {
     constexpr index_t NR = Tile<T>::NR;
@@ -145,18 +187,18 @@ void pack_b(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t n
         pack_rows(B.src, j0 + jr, std::min(NR, nc - jr), NR, p0, kc, dst + jr * kc, index_t{1}, NR);
 }
 
-// Per-thread packing buffers (slot 0: A, slot 1: B), grown on demand and kept: a GEMM call in steady
-// state allocates nothing.
-template <class T>
-T* pack_buffer(int slot, index_t count) {
+// Per-thread scratch (slots: 0 packed A, 1 packed B, 2 and 3 panel tables), grown on demand and kept:
+// a GEMM call in steady state allocates nothing.
+template <class U>
+U* scratch(int slot, index_t count) {
     struct Buffer {
         void* p = nullptr;
         std::size_t bytes = 0;
         ~Buffer() { aligned_free(p, bytes); }
     };
-    thread_local Buffer buffers[2];
+    thread_local Buffer buffers[4];
     Buffer& b = buffers[slot];
-    const std::size_t need = static_cast<std::size_t>(count) * sizeof(T);
+    const std::size_t need = static_cast<std::size_t>(count) * sizeof(U);
     if (need > b.bytes) {
         aligned_free(b.p, b.bytes);
         b.p = nullptr;
@@ -164,7 +206,7 @@ T* pack_buffer(int slot, index_t count) {
         b.p = aligned_malloc(need);
         b.bytes = need;
     }
-    return static_cast<T*>(b.p);
+    return static_cast<U*>(b.p);
 }
 
 }  // namespace ink::kernels::detail
