@@ -1,2 +1,9 @@
 #pragma once
-// The ops layer (see docs/design.md). Includes every header of include/ink/ops/.
+// The ops layer: differentiable functions on Var<T>, and their tensor-level forwards (see
+// docs/autograd.md).
+#include "ink/ops/broadcast.hpp"
+#include "ink/ops/arithmetic.hpp"
+#include "ink/ops/activations.hpp"
+#include "ink/ops/shape_ops.hpp"
+#include "ink/ops/reductions.hpp"
+#include "ink/ops/matmul.hpp"

@@ -1,0 +1,145 @@
+// The backward engine: deep chains, reused values, retain_graph, grad() with create_graph, errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "ink/autograd.hpp"
+#include "ink/ops.hpp"
+
+using namespace ink;
+
+namespace {
+Var<double> scalar(double v, bool requires_grad = true) { return Var<double>(Tensor<double>::scalar(v), requires_grad); }
+}  // namespace
+
+TEST_CASE("backward: a value used several times accumulates every path") {
+    const Var<double> x = scalar(3.0);
+    const Var<double> y = x * x + x * 2.0 + x;  // dy/dx = 2x + 3
+    y.backward();
+    CHECK(x.grad().item() == doctest::Approx(9.0));
+    CHECK(x.grad().shape() == Shape{});
+}
+
+TEST_CASE("backward: leaves of a diamond get the sum of both branches, shared inputs once") {
+    const Var<double> a(Tensor<double>(Shape{2}, {1.0, 2.0}), true);
+    const Var<double> h = a * a;      // shared by both branches
+    const Var<double> y = sum(h * 3.0 + exp(h));
+    y.backward();
+    for (index_t i = 0; i < 2; ++i) {
+        const double v = a.value()[i];
+        CHECK(a.grad()[i] == doctest::Approx(2 * v * (3 + std::exp(v * v))));
+    }
+}
+
+TEST_CASE("backward: retain_graph allows a second call, which accumulates; a freed graph throws") {
+    Var<double> x = scalar(2.0);
+    const Var<double> y = x * x * x;
+    y.backward(/*retain_graph=*/true);
+    CHECK(x.grad().item() == doctest::Approx(12.0));
+    y.backward();
+    CHECK(x.grad().item() == doctest::Approx(24.0));
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("already freed"), Error);
+    x.zero_grad();
+    CHECK_FALSE(x.grad().defined());
+}
+
+TEST_CASE("backward: a non-scalar output needs a seed") {
+    const Var<double> x(Tensor<double>(Shape{3}, {1, 2, 3}), true);
+    const Var<double> y = x * x;
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("needs a one-element output"), Error);
+    y.backward(Tensor<double>(Shape{3}, {1, 0, -1}));
+    CHECK(x.grad().to_vector() == std::vector<double>{2, 0, -6});
+    CHECK_THROWS_WITH_AS(Var<double>(x.value()).backward(Tensor<double>(Shape{3})), doctest::Contains("does not require grad"),
+                         Error);
+}
+
+TEST_CASE("backward: a chain of 100,000 ops neither overflows the stack nor recurses on destruction") {
+    const int n = 100000;
+    const Var<float> x(Tensor<float>::scalar(1.0f), true);
+    {
+        Var<float> y = x;
+        for (int i = 0; i < n; ++i) y = y * 1.00001f;
+        y.backward();
+    }  // the chain is destroyed here
+    CHECK(x.grad().item() == doctest::Approx(std::pow(1.00001, n)).epsilon(1e-3));
+    {  // also a chain of binary ops on two leaves, differentiated with grad()
+        Var<float> y = x;
+        for (int i = 0; i < n; ++i) y = y + x * 1e-5f;
+        CHECK(grad(y, x).item() == doctest::Approx(2.0).epsilon(1e-3));
+    }
+}
+
+TEST_CASE("grad: create_graph gives gradients that can be differentiated again") {
+    const Var<double> x = scalar(1.5);
+    const Var<double> y = x * x * x;
+    const Var<double> g = grad(y, x, {.create_graph = true});  // 3x^2
+    CHECK(g.item() == doctest::Approx(3 * 1.5 * 1.5));
+    CHECK(g.requires_grad());
+    const Var<double> g2 = grad(g, x, {.create_graph = true});  // 6x
+    CHECK(g2.item() == doctest::Approx(9.0));
+    CHECK(grad(g2, x).item() == doctest::Approx(6.0));
+    CHECK_FALSE(x.grad().defined());  // grad() leaves .grad alone
+}
+
+TEST_CASE("grad: the WGAN-GP penalty's gradient with respect to the critic's weights") {
+    // critic D(x) = sum(tanh(x w)), x (2, 3), w (3, 1); penalty = sum((||dD/dx|| - 1)^2)
+    const Var<double> x(Tensor<double>(Shape{2, 3}, {0.1, -0.2, 0.3, 0.5, 0.4, -0.6}), true);
+    const Var<double> w(Tensor<double>(Shape{3, 1}, {0.7, -0.3, 0.2}), true);
+    const auto penalty = [&](const Var<double>& wv) {
+        const Var<double> d = sum(tanh(matmul(x, wv)));
+        const Var<double> gx = grad(d, x, {.create_graph = true});
+        return sum(square(norm_per_sample(gx) - 1.0));
+    };
+    const Var<double> p = penalty(w);
+    p.backward();
+    // Compare with a central difference in w[0].
+    const double h = 1e-6;
+    Tensor<double> wp = w.value().clone(), wm = w.value().clone();
+    wp[0] += h;
+    wm[0] -= h;
+    const double numeric = (penalty(Var<double>(wp, true)).item() - penalty(Var<double>(wm, true)).item()) / (2 * h);
+    CHECK(w.grad()[0] == doctest::Approx(numeric).epsilon(1e-6));
+    CHECK(w.grad()[0] != 0.0);
+}
+
+TEST_CASE("grad: inputs the outputs do not depend on get zeros; a non-scalar output needs seeds") {
+    const Var<double> x = scalar(1.0), z = scalar(2.0);
+    const auto gs = grad<double>({x * 3.0}, {x, z});
+    CHECK(gs[0].item() == 3.0);
+    CHECK(gs[1].item() == 0.0);
+    const Var<double> v(Tensor<double>(Shape{2}, {1, 2}), true);
+    CHECK_THROWS_WITH_AS(grad<double>({v * 2.0}, {v}), doctest::Contains("pass seeds"), Error);
+    const auto gv = grad<double>({v * 2.0}, {v}, {Tensor<double>(Shape{2}, {1, 10})});
+    CHECK(gv[0].value().to_vector() == std::vector<double>{2, 20});
+    CHECK_THROWS_WITH_AS(grad<double>({v * 2.0}, {scalar(1.0, false)}, {Tensor<double>(Shape{2})}),
+                         doctest::Contains("does not require grad"), Error);
+}
+
+TEST_CASE("NoGradGuard: nothing is recorded inside its scope") {
+    const Var<double> x = scalar(2.0);
+    {
+        NoGradGuard guard;
+        CHECK_FALSE(grad_enabled());
+        const Var<double> y = x * x;
+        CHECK_FALSE(y.requires_grad());
+        CHECK(y.is_leaf());
+        CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("does not require grad"), Error);
+    }
+    CHECK(grad_enabled());
+    CHECK((x * x).requires_grad());
+}
+
+TEST_CASE("Var: detach, set_requires_grad, undefined") {
+    const Var<double> x = scalar(2.0);
+    const Var<double> y = x * 3.0;
+    const Var<double> d = y.detach();
+    CHECK(d.is_leaf());
+    CHECK_FALSE(d.requires_grad());
+    CHECK(d.value().shares_storage_with(y.value()));
+    Var<double> yc = y;
+    CHECK_THROWS_WITH_AS(yc.set_requires_grad(false), doctest::Contains("only a leaf"), Error);
+    const Var<double> u;
+    CHECK_FALSE(u.defined());
+    CHECK_FALSE(u.requires_grad());
+    CHECK_THROWS_AS((void)u.value(), Error);
+}
