@@ -40,6 +40,7 @@ void run_conv(benchmark::State& state, ConvShape s, int threads, bool backward) 
     ink::Rng rng(1);
     for (auto* v : {&x, &w, &bias, &dy}) rng.fill_uniform(v->data(), index_t(v->size()), -1.f, 1.f);
     ink::bench::EigenConv1d<float> eigen(p);
+    const ink::bench::WallClockRate rate;
     for (auto _ : state) {
         if constexpr (kInk) {
             ink::kernels::conv1d_forward(p, x.data(), w.data(), bias.data(), y.data());
@@ -56,8 +57,7 @@ void run_conv(benchmark::State& state, ConvShape s, int threads, bool backward) 
         }
         benchmark::ClobberMemory();
     }
-    state.counters["GFLOPS"] = benchmark::Counter(
-        1e-9 * p.flops() * (backward ? 3.0 : 1.0) * double(state.iterations()), benchmark::Counter::kIsRate);
+    state.counters["GFLOPS"] = rate.gflops(p.flops() * (backward ? 3.0 : 1.0), state.iterations());
 }
 
 const bool registered = [] {
@@ -66,10 +66,8 @@ const bool registered = [] {
             for (bool backward : {true, false}) {
                 const std::string head = backward ? "conv1d/" : "conv1d_fwd/";
                 const std::string tail = std::string("/") + s.name + "/threads:" + std::to_string(threads);
-                benchmark::RegisterBenchmark((head + "ink" + tail).c_str(), run_conv<true>, s, threads, backward)
-                    ->UseRealTime();
-                benchmark::RegisterBenchmark((head + "eigen" + tail).c_str(), run_conv<false>, s, threads, backward)
-                    ->UseRealTime();
+                benchmark::RegisterBenchmark((head + "ink" + tail).c_str(), run_conv<true>, s, threads, backward);
+                benchmark::RegisterBenchmark((head + "eigen" + tail).c_str(), run_conv<false>, s, threads, backward);
             }
     return true;
 }();

@@ -41,6 +41,7 @@ void run_gemm(benchmark::State& state, GemmShape s, int threads) {
     rng.fill_uniform(A.data(), index_t(A.size()), -1.f, 1.f);
     rng.fill_uniform(B.data(), index_t(B.size()), -1.f, 1.f);
     const index_t lda = s.ta == Trans::No ? s.K : s.M, ldb = s.tb == Trans::No ? s.N : s.K;
+    const ink::bench::WallClockRate rate;
     for (auto _ : state) {
         if constexpr (kInk)
             ink::kernels::gemm<float>(s.ta, s.tb, s.M, s.N, s.K, 1.f, A.data(), lda, B.data(), ldb, 0.f, C.data(), s.N);
@@ -50,17 +51,15 @@ void run_gemm(benchmark::State& state, GemmShape s, int threads) {
         benchmark::DoNotOptimize(C.data());
         benchmark::ClobberMemory();
     }
-    state.counters["GFLOPS"] =
-        benchmark::Counter(2e-9 * double(s.M) * double(s.N) * double(s.K) * double(state.iterations()),
-                           benchmark::Counter::kIsRate);
+    state.counters["GFLOPS"] = rate.gflops(2.0 * double(s.M) * double(s.N) * double(s.K), state.iterations());
 }
 
 const bool registered = [] {
     for (int threads : {1, 2})
         for (const GemmShape& s : kShapes) {
             const std::string tail = std::string("/") + s.name + "/threads:" + std::to_string(threads);
-            benchmark::RegisterBenchmark(("gemm/ink" + tail).c_str(), run_gemm<true>, s, threads)->UseRealTime();
-            benchmark::RegisterBenchmark(("gemm/eigen" + tail).c_str(), run_gemm<false>, s, threads)->UseRealTime();
+            benchmark::RegisterBenchmark(("gemm/ink" + tail).c_str(), run_gemm<true>, s, threads);
+            benchmark::RegisterBenchmark(("gemm/eigen" + tail).c_str(), run_gemm<false>, s, threads);
         }
     return true;
 }();

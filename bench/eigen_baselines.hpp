@@ -6,12 +6,28 @@
 // col2im scatter-add for backward-data. The buffers are members, so a benchmark loop reuses them.
 #include <Eigen/Core>
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "ink/kernels/conv1d.hpp"
 #include "ink/kernels/gemm.hpp"
 
 namespace ink::bench {
+
+// Wall-clock GFLOP/s of a benchmark's timed loop: start it just before `for (auto _ : state)`. (Google
+// Benchmark's own rates divide by the main thread's CPU time unless the benchmark is marked
+// UseRealTime, which appends "/real_time" to its name; this keeps the names <kernel>/<impl>/<shape>/threads:N.)
+class WallClockRate {
+public:
+    WallClockRate() : start_(std::chrono::steady_clock::now()) {}
+    double gflops(double flops_per_iteration, std::int64_t iterations) const {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        return s > 0 ? 1e-9 * flops_per_iteration * double(iterations) / s : 0.0;
+    }
+
+private:
+    std::chrono::steady_clock::time_point start_;
+};
 
 template <class T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
