@@ -36,13 +36,13 @@ public:
     }
     std::vector<Var<T>> parameters() const {
         std::vector<Var<T>> out;
-        for (auto& [name, p] : named_parameters()) out.push_back(std::move(p));
+        for_each_parameter([&](const Var<T>& p) { out.push_back(p); });
         return out;
     }
     // The total number of scalars in the parameters.
     index_t num_parameters() const {
         index_t n = 0;
-        for (const auto& [name, p] : named_parameters()) n += p.numel();
+        for_each_parameter([&](const Var<T>& p) { n += p.numel(); });
         return n;
     }
 
@@ -54,9 +54,9 @@ public:
     void eval() { train(false); }
     bool is_training() const { return training_; }
 
-    // Drops the gradient of every parameter.
+    // Drops the gradient of every parameter (allocates nothing: call it every step).
     void zero_grad() {
-        for (auto& [name, p] : named_parameters()) p.zero_grad();
+        for_each_parameter([](Var<T> p) { p.zero_grad(); });
     }
 
     const NamedParameters<T>& own_parameters() const { return params_; }
@@ -83,6 +83,11 @@ private:
                   "' (expected non-empty, without '.')");
         for (const auto& [n, p] : params_) INK_CHECK(n != name, "Module: the name '", name, "' is already used");
         for (const auto& [n, m] : children_) INK_CHECK(n != name, "Module: the name '", name, "' is already used");
+    }
+    template <class Fn>
+    void for_each_parameter(Fn&& fn) const {
+        for (const auto& [name, p] : params_) fn(p);
+        for (const auto& [name, m] : children_) m->for_each_parameter(fn);
     }
     void collect(const std::string& prefix, NamedParameters<T>& out) const {
         for (const auto& [name, p] : params_) out.emplace_back(prefix + name, p);

@@ -13,10 +13,11 @@ namespace ink::optim::detail {
 
 using kernels::simd::Vec;
 
-// One overload per register type the SIMD layer may pick.
+// One overload per register type the SIMD layer may pick. (The zero-masked AVX-512 forms with every
+// lane selected avoid GCC 12's false "uninitialized" warning on _mm512_sqrt_ps.)
 #if defined(__AVX512F__)
-inline __m512 sqrt_native(__m512 a) { return _mm512_sqrt_ps(a); }
-inline __m512d sqrt_native(__m512d a) { return _mm512_sqrt_pd(a); }
+inline __m512 sqrt_native(__m512 a) { return _mm512_maskz_sqrt_ps(0xFFFF, a); }
+inline __m512d sqrt_native(__m512d a) { return _mm512_maskz_sqrt_pd(0xFF, a); }
 #endif
 #if defined(__AVX2__)
 inline __m256 sqrt_native(__m256 a) { return _mm256_sqrt_ps(a); }
