@@ -7,3 +7,8 @@
 #include "ink/ops/shape_ops.hpp"
 #include "ink/ops/reductions.hpp"
 #include "ink/ops/matmul.hpp"
+#include "ink/ops/conv1d.hpp"
+#include "ink/ops/embedding.hpp"
+#include "ink/ops/softmax.hpp"
+#include "ink/ops/losses.hpp"
+#include "ink/ops/random.hpp"

@@ -60,6 +60,16 @@ Tensor<T> binary(const Tensor<T>& a, const Tensor<T>& b) {
     const T* pa = a.data();
     const T* pb = b.data();
     T* py = y.data();
+    if (a.shape() == out && b.numel() == 1) {  // a op scalar
+        const T b0 = pb[0];
+        for (index_t i = 0, n = y.numel(); i < n; ++i) py[i] = Fn::apply(pa[i], b0);
+        return y;
+    }
+    if (b.shape() == out && a.numel() == 1) {  // scalar op b
+        const T a0 = pa[0];
+        for (index_t i = 0, n = y.numel(); i < n; ++i) py[i] = Fn::apply(a0, pb[i]);
+        return y;
+    }
     if (a.shape() == out && is_suffix(b.shape(), out)) {  // the bias add: b repeats along a's rows
         const index_t cols = b.numel();
         for (index_t r = 0, rows = out.numel() / std::max<index_t>(cols, 1); r < rows; ++r)
