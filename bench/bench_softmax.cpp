@@ -3,18 +3,16 @@
 // The shape is the poem decoder's output layer: B*10 = 640 rows of V = 7000 logits. Names are
 // <kernel>/<impl>/<rows>x<cols>/threads:N; the counter ns_per_element is time / (rows * cols).
 //   ink-bench --benchmark_filter='softmax' --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-#include <benchmark/benchmark.h>
-
 #include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
-#include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ink/core/rng.hpp"
-#include "ink/core/threads.hpp"
 #include "ink/kernels/softmax.hpp"
+#include "per_element.hpp"
 
 namespace {
 
@@ -62,32 +60,12 @@ struct Problem {
     }
 };
 
-// Seconds of the clock Google Benchmark reports: CPU time of this thread on one thread (robust
-// when other processes share the cores), wall time on more (so that the helpers' work counts).
-double seconds(int threads) {
-    timespec ts;
-    clock_gettime(threads > 1 ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
+// One softmax benchmark on a rows x cols problem.
 template <class Fn>
 void add(const std::string& kernel, const std::string& impl, index_t rows, index_t cols, int threads, Fn fn) {
-    const std::string name = kernel + "/" + impl + "/" + std::to_string(rows) + "x" + std::to_string(cols) +
-                             "/threads:" + std::to_string(threads);
-    auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-        ink::set_num_threads(threads);
-        Problem p(rows, cols);
-        const double t0 = seconds(threads);
-        for (auto _ : state) {
-            fn(p);
-            benchmark::DoNotOptimize(p.y.data());
-            benchmark::ClobberMemory();
-        }
-        const double elements = double(state.iterations()) * double(rows * cols);
-        state.SetItemsProcessed(state.iterations() * rows * cols);
-        state.counters["ns_per_element"] = (seconds(threads) - t0) * 1e9 / elements;
-    });
-    if (threads > 1) b->UseRealTime();
+    ink::bench::register_per_element(
+        kernel, impl, std::to_string(rows) + "x" + std::to_string(cols), threads, rows * cols,
+        [=] { return std::make_shared<Problem>(rows, cols); }, [=](const std::shared_ptr<Problem>& p) { fn(*p); });
 }
 
 const bool registered = [] {

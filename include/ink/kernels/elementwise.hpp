@@ -27,8 +27,9 @@ template <class T, class F, class... In>
 void map(index_t n, T* y, F f, const In*... x) {
     constexpr index_t W = simd::Vec<T>::width;
     const auto run = [&](index_t begin, index_t end) {
-        simd::for_chunks<T>(end - begin, [&](index_t i, auto lanes) {
-            lanes.store(y + begin + i, f(lanes.load(x + begin + i)...));
+        // Pointers captured by value: by reference, they would be reloaded after every store.
+        simd::for_chunks<T>(end - begin, [f, yb = y + begin, ... xb = x + begin](index_t i, auto lanes) {
+            lanes.store(yb + i, f(lanes.load(xb + i)...));
         });
     };
     const int nt = threads_for(double(n), kMapGrain);

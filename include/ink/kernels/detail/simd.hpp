@@ -287,7 +287,7 @@ struct Part {
 // Calls body(i, lanes) for i = 0, W, 2W, ... (W = Vec<T>::width) with lanes = Full{} while a whole
 // register fits in [i, n), then once with Part{n - i} for the remainder, if any.
 template <class T, class Body>
-void for_chunks(index_t n, Body&& body) {
+void for_chunks(index_t n, Body body) {
     constexpr index_t W = Vec<T>::width;
     index_t i = 0;
     for (; i + W <= n; i += W) body(i, Full{});

@@ -1,0 +1,45 @@
+#pragma once
+// Registration helper for the memory-streaming kernels' benchmarks (softmax, element-wise maps,
+// reductions): a name <kernel>/<impl>/<shape>/threads:N, items/s and a counter ns_per_element.
+//
+// Time is this thread's CPU time on one thread (robust when other processes share the cores, as they
+// do on the build machine) and wall time on more (so that the helper threads' work counts).
+#include <benchmark/benchmark.h>
+
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "ink/core/shape.hpp"
+#include "ink/core/threads.hpp"
+
+namespace ink::bench {
+
+inline double seconds(int threads) {
+    timespec ts;
+    clock_gettime(threads > 1 ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// Registers a benchmark that builds its inputs with make() once, then times run(inputs) over
+// `elements` elements per call.
+template <class Make, class Run>
+void register_per_element(const std::string& kernel, const std::string& impl, const std::string& shape, int threads,
+                          index_t elements, Make make, Run run) {
+    const std::string name = kernel + "/" + impl + "/" + shape + "/threads:" + std::to_string(threads);
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+        set_num_threads(threads);
+        auto inputs = make();
+        const double t0 = seconds(threads);
+        for (auto _ : state) {
+            run(inputs);
+            benchmark::ClobberMemory();
+        }
+        const double n = double(state.iterations()) * double(elements);
+        state.SetItemsProcessed(state.iterations() * elements);
+        state.counters["ns_per_element"] = (seconds(threads) - t0) * 1e9 / n;
+    });
+    if (threads > 1) b->UseRealTime();
+}
+
+}  // namespace ink::bench
