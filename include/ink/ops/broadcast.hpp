@@ -5,6 +5,7 @@
 //   broadcast_to(x, s): x (shape a, broadcastable to s) -> (s)      backward: sum_to(gy, a)
 //   sum_to(x, s):       x (shape a, s broadcastable to a) -> (s)    backward: broadcast_to(gy, a)
 #include <array>
+#include <vector>
 
 #include "ink/autograd/var.hpp"
 #include "ink/kernels/reduce.hpp"
@@ -15,17 +16,24 @@ namespace detail {
 
 using Strides = std::array<index_t, Shape::kMaxRank>;
 
+// A Shape from a list of extents, without a heap allocation in steady state (Shape is built from a
+// vector; this one is reused).
+inline Shape make_shape(const index_t* first, const index_t* last) {
+    thread_local std::vector<index_t> dims;
+    dims.assign(first, last);
+    return Shape(dims);
+}
+
 // The shape a op b broadcasts to; throws naming both shapes when they do not broadcast.
 inline Shape broadcast_shapes(const char* what, const Shape& a, const Shape& b) {
-    const int r = std::max(a.rank(), b.rank());
-    std::vector<index_t> out(static_cast<std::size_t>(r));
-    for (int i = 1; i <= r; ++i) {
+    Shape out = a.rank() >= b.rank() ? a : b;
+    for (int i = 1; i <= out.rank(); ++i) {
         const index_t x = i <= a.rank() ? a[-i] : 1, y = i <= b.rank() ? b[-i] : 1;
         INK_CHECK(x == y || x == 1 || y == 1, what, ": shapes ", a.str(), " and ", b.str(),
                   " do not broadcast: expected equal extents or 1 in dimension ", -i);
-        out[static_cast<std::size_t>(r - i)] = x == 1 ? y : x;
+        out[-i] = x == 1 ? y : x;
     }
-    return Shape(out);
+    return out;
 }
 
 // Row-major strides of `s` laid over `out` (right-aligned), 0 along the dimensions that stretch.

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "ink/autograd/var.hpp"
+#include "ink/ops/broadcast.hpp"
 
 namespace ink {
 
@@ -24,9 +25,10 @@ inline void check_ids(const Tensor<std::int32_t>& ids, index_t rows) {
 template <class T>
 Tensor<T> gather_rows(const Tensor<T>& table, const Tensor<std::int32_t>& ids) {
     const index_t D = table.dim(1);
-    std::vector<index_t> dims = ids.shape().to_vector();
-    dims.push_back(D);
-    Tensor<T> y = Tensor<T>::empty(Shape(dims));
+    index_t dims[Shape::kMaxRank + 1];
+    std::copy(ids.shape().begin(), ids.shape().end(), dims);
+    dims[ids.rank()] = D;
+    Tensor<T> y = Tensor<T>::empty(make_shape(dims, dims + ids.rank() + 1));
     for (index_t i = 0; i < ids.numel(); ++i)
         std::copy(table.data() + ids[i] * D, table.data() + (ids[i] + 1) * D, y.data() + i * D);
     return y;

@@ -24,10 +24,11 @@ template <class T>
 Tensor<T> sum(const Tensor<T>& x, int dim, bool keepdim = false) {
     const int d = detail::normalize_dim("sum", x.shape(), dim);
     const detail::AroundDim v(x.shape(), d);
-    std::vector<index_t> dims = x.shape().to_vector();
-    if (keepdim) dims[static_cast<std::size_t>(d)] = 1;
-    else dims.erase(dims.begin() + d);
-    Tensor<T> y = Tensor<T>::empty(Shape(dims));
+    index_t dims[Shape::kMaxRank];
+    std::copy(x.shape().begin(), x.shape().end(), dims);
+    if (keepdim) dims[d] = 1;
+    else std::copy(dims + d + 1, dims + x.rank(), dims + d);
+    Tensor<T> y = Tensor<T>::empty(detail::make_shape(dims, dims + x.rank() - (keepdim ? 0 : 1)));
     if (v.inner == 1) {
         kernels::row_sums(v.outer, v.n, x.data(), y.data());
     } else {
