@@ -61,7 +61,7 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
                     const index_t rows = std::min(MR, mc - ir);
                     const PanelRef<T> a = a_panels[ir / MR];
                     if (a_in_place && ir + MR < mc)  // the next panel's rows, while this one computes
-                        for (index_t i = 0; i < MR; ++i) prefetch_run(a_panels[ir / MR + 1].p + i * a.stride, kc);
+                        for (index_t i = 0; i < MR; ++i) prefetch_run(a_panels[ir / MR + 1].p, i * a.stride, kc);
                     for (index_t jr = 0; jr < nc; jr += NR) {
                         const index_t cols = std::min(NR, nc - jr);
                         const T* bias_t = bias_k ? bias_k + j0 + jr : nullptr;

@@ -117,6 +117,12 @@ template <class T, PanelA kLayout>
     using V = typename S::V;
     constexpr int MR = S::MR, NV = S::NV, W = S::W, NR = NV * W;
 
+    // C is touched only after the k loop: ask for its lines now so that they arrive meanwhile.
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+        __builtin_prefetch(c + i * ldc, 1);
+        __builtin_prefetch(c + i * ldc + NR - 1, 1);
+    }
     V acc[MR][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)

@@ -71,12 +71,12 @@ struct PanelRef {
     index_t stride;
 };
 
-// Asks for n elements from p on into the cache ahead of use (packing and in-place panels read rows
-// that are far apart in memory, which the hardware prefetchers pick up late).
+// Asks for seg[off, off + n) to be brought into the cache ahead of use (packing and in-place panels
+// read rows that are far apart in memory, which the hardware prefetchers pick up late). seg may be null.
 template <class T>
-inline void prefetch_run(const T* p, index_t n) {
-    if (!p) return;
-    const char* c = reinterpret_cast<const char*>(p);
+inline void prefetch_run(const T* seg, index_t off, index_t n) {
+    if (!seg) return;
+    const char* c = reinterpret_cast<const char*>(seg + off);
     for (index_t off = 0; off < n * index_t(sizeof(T)); off += 64) __builtin_prefetch(c + off);
 }
 
@@ -98,7 +98,9 @@ template <class T, class Src>
 void pack_rows(const Src& src, index_t r0, index_t nr, index_t R, index_t c0, index_t kc, T* dst, index_t dsr,
                index_t dsq) {
     const index_t k0 = c0 / src.width, off0 = c0 % src.width;
+    constexpr index_t kAhead = 2;  // rows prefetched ahead
     for (index_t rr = 0; rr < nr; ++rr) {
+        if (rr + kAhead < nr) prefetch_run(src.row(r0 + rr + kAhead).segment(k0), off0, std::min(kc, src.width - off0));
         const auto row = src.row(r0 + rr);
         T* d = dst + rr * dsr;
         index_t k = k0, off = off0;
@@ -122,7 +124,7 @@ void pack_depth_rows(const Src& src, index_t p0, index_t kc, index_t i0, index_t
     const index_t k0 = i0 / src.width, off0 = i0 % src.width;
     constexpr index_t kAhead = 2;  // rows prefetched ahead
     for (index_t q = 0; q < kc; ++q) {
-        if (q + kAhead < kc) prefetch_run(src.row(p0 + q + kAhead).segment(k0) + off0, std::min(ni, src.width - off0));
+        if (q + kAhead < kc) prefetch_run(src.row(p0 + q + kAhead).segment(k0), off0, std::min(ni, src.width - off0));
         const auto row = src.row(p0 + q);
         index_t k = k0, off = off0;
         const T* seg = row.segment(k);
