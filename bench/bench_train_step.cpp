@@ -1,0 +1,110 @@
+// One training step of the MNIST MLP VAE (docs: DESIGN §3, Keras' vae_keras.py), batch 100, on random
+// data: forward, backward, RMSprop update. Reports samples/s (items_per_second) and, per step in
+// steady state, heap allocations (operator new, counted below) and system allocations of tensor
+// storage (ink::memory_stats()).
+//
+//   encoder  x (B, 784) -> Dense 256 ReLU -> mu (B, 2), logvar (B, 2)
+//   sample   z = mu + exp(logvar / 2) * eps,  eps ~ N(0, I)
+//   decoder  z -> Dense 256 ReLU -> Dense 784 logits
+//   loss     mean over the batch of [ sum over pixels of BCE(logits, x) + KL(N(mu, e^logvar) || N(0, I)) ]
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "ink/core/threads.hpp"
+#include "ink/nn/linear.hpp"
+#include "ink/ops/activations.hpp"
+#include "ink/ops/losses.hpp"
+#include "ink/ops/random.hpp"
+#include "ink/optim/rmsprop.hpp"
+
+// ---- counting every heap allocation of this program ----------------------------------------------
+namespace {
+std::atomic<std::uint64_t> g_heap_allocations{0};
+void* counted_malloc(std::size_t n) {
+    g_heap_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* counted_aligned(std::size_t n, std::align_val_t a) {
+    g_heap_allocations.fetch_add(1, std::memory_order_relaxed);
+    const auto al = static_cast<std::size_t>(a);
+    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
+    throw std::bad_alloc();
+}
+}  // namespace
+void* operator new(std::size_t n) { return counted_malloc(n); }
+void* operator new[](std::size_t n) { return counted_malloc(n); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+using namespace ink;
+
+constexpr index_t kBatch = 100, kPixels = 784, kHidden = 256, kLatent = 2;
+
+struct MlpVae : nn::Module<float> {
+    nn::Linear<float> hidden, mu, logvar, dec_hidden, dec_out;
+    explicit MlpVae(Rng& rng)
+        : hidden(kPixels, kHidden, rng), mu(kHidden, kLatent, rng), logvar(kHidden, kLatent, rng),
+          dec_hidden(kLatent, kHidden, rng), dec_out(kHidden, kPixels, rng) {
+        register_module("hidden", hidden);
+        register_module("mu", mu);
+        register_module("logvar", logvar);
+        register_module("dec_hidden", dec_hidden);
+        register_module("dec_out", dec_out);
+    }
+
+    // The loss for a batch x (B, 784) in [0, 1]; the noise of the sample comes from rng.
+    Var<float> loss(const Tensor<float>& x, Rng& rng) const {
+        const Var<float> h = relu(hidden(Var<float>(x)));
+        const Var<float> m = mu(h), lv = logvar(h);
+        const Var<float> logits = dec_out(relu(dec_hidden(normal_sample(m, lv, rng))));
+        const Var<float> bce = binary_cross_entropy_with_logits(logits, x, Reduction::Sum);
+        return (bce + sum(gaussian_kl(m, lv))) * (1.0f / float(kBatch));
+    }
+};
+
+void BM_train_step_mlp_vae(benchmark::State& state) {
+    set_num_threads(static_cast<int>(state.range(0)));
+    Rng rng(0);
+    MlpVae model(rng);
+    optim::RMSprop<float> opt(model.named_parameters(), {.lr = 1e-3});
+    Tensor<float> x = Tensor<float>::empty(Shape{kBatch, kPixels});
+    rng.fill_uniform(x.data(), x.numel(), 0.0f, 1.0f);
+
+    float last = 0;
+    auto step = [&] {
+        opt.zero_grad();
+        Var<float> loss = model.loss(x, rng);
+        loss.backward();
+        opt.step();
+        last = loss.item();
+    };
+    for (int i = 0; i < 5; ++i) step();  // warm the caches and pools
+
+    const std::uint64_t heap0 = g_heap_allocations.load();
+    const std::uint64_t sys0 = memory_stats().system_allocations;
+    for (auto _ : state) step();
+    const double steps = double(state.iterations());
+    state.counters["heap_allocs_per_step"] = double(g_heap_allocations.load() - heap0) / steps;
+    state.counters["system_allocs_per_step"] = double(memory_stats().system_allocations - sys0) / steps;
+    state.counters["loss"] = last;
+    state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+}  // namespace
+
+BENCHMARK(BM_train_step_mlp_vae)->Name("train_step/mlp_vae/B100")->ArgName("threads")->Arg(1)->Arg(2)
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
