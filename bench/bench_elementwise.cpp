@@ -2,8 +2,13 @@
 //
 // Shapes from the poem VAE: the GCNN's pre-activation is B*L = 640 rows of 128 channels (the gated
 // linear unit halves it to 64), the decoder's bias gradient sums 640 rows of V = 7000 logits.
-//   ink-bench --benchmark_filter='^(exp|sigmoid|tanh|glu|col_sums|sum)/' --benchmark_repetitions=5 \
-//             --benchmark_report_aggregates_only=true
+//   ink-bench --benchmark_filter='^(exp|sigmoid|tanh|glu|col_sums|sum)/' --benchmark_repetitions=5
+//             --benchmark_report_aggregates_only=true     (one command line)
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 warns inside its own AVX-512 headers when Eigen's packet math is inlined (a GCC bug).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <Eigen/Core>
 #include <memory>
 #include <string>

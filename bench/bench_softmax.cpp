@@ -3,6 +3,11 @@
 // The shape is the poem decoder's output layer: B*10 = 640 rows of V = 7000 logits. Names are
 // <kernel>/<impl>/<rows>x<cols>/threads:N; the counter ns_per_element is time / (rows * cols).
 //   ink-bench --benchmark_filter='softmax' --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 warns inside its own AVX-512 headers when Eigen's packet math is inlined (a GCC bug).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <Eigen/Core>
 #include <cmath>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // A small SIMD layer for the kernels. Vec<T> (T = float or double) holds one register of the widest
 // instruction set enabled at compile time:
 //
-//   AVX-512F (+DQ)   16 floats / 8 doubles   (__AVX512F__)
+//   AVX-512F         16 floats / 8 doubles   (__AVX512F__)
 //   AVX2 + FMA        8 floats / 4 doubles   (__AVX2__ and __FMA__)
 //   portable          1 lane, plain C++      (anything else)
 //
@@ -65,6 +65,7 @@ inline __m512 loadu(const float* p) { return _mm512_loadu_ps(p); }
 inline __m512d loadu(const double* p) { return _mm512_loadu_pd(p); }
 inline void storeu(float* p, __m512 v) { _mm512_storeu_ps(p, v); }
 inline void storeu(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
+// Mask of the first k < width lanes.
 template <class M> M first(index_t k) { return static_cast<M>((std::uint32_t{1} << k) - 1); }
 inline __m512 load_first(const float* p, index_t k, __m512 fill) {
     return _mm512_mask_loadu_ps(fill, first<__mmask16>(k), p);
@@ -126,12 +127,6 @@ inline __m256i first32(index_t k) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 inline __m256i first64(index_t k) { return _mm256_cmpgt_epi64(_mm256_set1_epi64x(k), _mm256_setr_epi64x(0, 1, 2, 3)); }
-template <class M> M first(index_t k) {
-    if constexpr (std::is_same_v<M, __m256>)
-        return _mm256_castsi256_ps(first32(k));
-    else
-        return _mm256_castsi256_pd(first64(k));
-}
 inline __m256 load_first(const float* p, index_t k, __m256 fill) {
     return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, first32(k)), _mm256_castsi256_ps(first32(k)));
 }
@@ -195,7 +190,6 @@ namespace isa {
 template <class T> T set1(T a) { return a; }
 template <class T> T loadu(const T* p) { return *p; }
 template <class T> void storeu(T* p, T v) { *p = v; }
-template <class M> M first(index_t k) { return k > 0; }
 template <class T> T load_first(const T* p, index_t k, T fill) { return k > 0 ? *p : fill; }
 template <class T> void store_first(T* p, index_t k, T v) { if (k > 0) *p = v; }
 template <class T> T fma(T a, T b, T c) { return a * b + c; }
@@ -241,16 +235,12 @@ struct Vec {
     void store(T* p) const { isa::storeu(p, v); }
     // Stores the first k < width lanes only.
     void store(T* p, index_t k) const { isa::store_first(p, k, v); }
-    // A mask selecting the first k lanes.
-    static Mask first(index_t k) { return isa::first<Mask>(k); }
 
     friend Vec operator+(Vec a, Vec b) { return a.v + b.v; }
     friend Vec operator-(Vec a, Vec b) { return a.v - b.v; }
     friend Vec operator*(Vec a, Vec b) { return a.v * b.v; }
     friend Vec operator/(Vec a, Vec b) { return a.v / b.v; }
     friend Vec operator-(Vec a) { return -a.v; }
-    Vec& operator+=(Vec b) { return *this = *this + b; }
-    Vec& operator*=(Vec b) { return *this = *this * b; }
 };
 
 // a * b + c, fused (one rounding) where the hardware has FMA.
@@ -269,7 +259,6 @@ inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 // Horizontal sum and max of the lanes (in a fixed order, so the result is deterministic).
 template <class T> T hsum(Vec<T> a) { return isa::hsum(a.v); }
 template <class T> T hmax(Vec<T> a) { return isa::hmax(a.v); }
-
 
 // Lane selectors for loops over arrays: Full moves a whole register, Part only its first k lanes (a
 // loop's tail). Loop bodies are generic over the two, so that they are written once.
@@ -293,6 +282,5 @@ void for_chunks(index_t n, Body body) {
     for (; i + W <= n; i += W) body(i, Full{});
     if (i < n) body(i, Part{n - i});
 }
-
 
 }  // namespace ink::kernels::simd
