@@ -44,6 +44,8 @@ TEST_CASE("binary_cross_entropy_with_logits and mse: gradients; values") {
     for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
         check_gradgrad([&](const V& v) { return binary_cross_entropy_with_logits(v[0], t, r); }, {z});
         check_gradgrad([&](const V& v) { return mse(v[0], v[1], r); }, {z, random_var({3, 4}, 55)});
+        check_gradgrad([&](const V& v) { return binary_cross_entropy_with_logits(v[0], v[1], r); },
+                       {z, Var<double>(t, true)});
     }
     const double x = 0.7, y = 0.25, s = 1 / (1 + std::exp(-x));
     const Tensor<double> b = binary_cross_entropy_with_logits(Tensor<double>(Shape{1}, {x}), Tensor<double>(Shape{1}, {y}));

@@ -157,6 +157,16 @@ Var<T> reduce(const Var<T>& terms, Reduction r) {
     return r == Reduction::None ? terms : r == Reduction::Sum ? sum(terms) : mean(terms);
 }
 
+// Targets as a Var: the fused op when they are constants, else (rarely) the composite
+// softplus(z) - z t, so that gradients reach the targets too.
+template <class T>
+Var<T> binary_cross_entropy_with_logits(const Var<T>& z, const Var<T>& t, Reduction r = Reduction::Mean) {
+    if (!recording(t)) return binary_cross_entropy_with_logits(z, t.value(), r);
+    INK_CHECK(z.shape() == t.shape(), "binary_cross_entropy_with_logits: shapes ", z.shape().str(), " and ",
+              t.shape().str(), " do not match: expected logits and targets of the same shape");
+    return reduce(softplus(z) - z * t, r);
+}
+
 template <class T>
 Var<T> mse(const Var<T>& a, const Var<T>& b, Reduction r = Reduction::Mean) {
     INK_CHECK(a.shape() == b.shape(), "mse: shapes ", a.shape().str(), " and ", b.shape().str(),
