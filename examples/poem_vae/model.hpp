@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "ink/ink.hpp"
+#include "ink/ops/linear_cross_entropy.hpp"
 
 namespace poem {
 
@@ -65,26 +66,29 @@ public:
     }
 
     // z (B, latent) -> logits (B, 10, V).
-    Var<T> decode(const Var<T>& z) const {
-        const index_t B = z.dim(0);
-        const Var<T> h = ink::reshape(expand_(z), {B, hyper.length, hyper.embedding});
-        return out_(dec_(h));
-    }
+    Var<T> decode(const Var<T>& z) const { return out_(decode_hidden(z)); }
 
     // The training loss of a batch, with eps drawn from `noise`; backward() on .first trains.
     std::pair<Var<T>, Losses> loss(const Tensor<std::int32_t>& ids, ink::Rng& noise) const {
         const index_t B = ids.dim(0);
         const auto [mu, logvar] = encode(ids);
         const Var<T> z = ink::normal_sample(mu, logvar, noise);
-        const Var<T> logits = decode(z);
-        // Sums over positions and latent dimensions, then the mean over the batch.
-        const Var<T> rec = ink::cross_entropy(logits, ids, ink::Reduction::Sum) / T(B);
+        // Sums over positions and latent dimensions, then the mean over the batch. The output layer and
+        // its cross-entropy are one fused op: the (B*10, V) logits are most of the model's work.
+        const Var<T> rec =
+            ink::linear_cross_entropy(decode_hidden(z), out_.weight, out_.bias, ids, ink::Reduction::Sum) / T(B);
         const Var<T> kl = ink::sum(ink::gaussian_kl(mu, logvar)) / T(B);
         const Var<T> total = rec + kl;
         return {total, Losses{total.item(), rec.item(), kl.item()}};
     }
 
 private:
+    // z (B, latent) -> the decoder's last hidden state (B, 10, 64).
+    Var<T> decode_hidden(const Var<T>& z) const {
+        const Var<T> h = ink::reshape(expand_(z), {z.dim(0), hyper.length, hyper.embedding});
+        return dec_(h);
+    }
+
     ink::nn::Embedding<T> embed_;
     ink::nn::GatedConv1d<T> enc1_, enc2_;
     ink::nn::Linear<T> mu_, logvar_, expand_;
