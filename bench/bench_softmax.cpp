@@ -1,6 +1,7 @@
 // Row softmax and the fused log-softmax + NLL + gradient: ink against an Eigen row loop.
 //
-// The shape is the poem decoder's output layer: B*10 = 640 rows of V = 7000 logits. Names are
+// The shape is the poem decoder's output layer: B*10 = 640 rows of V = 7000 logits (the _inplace
+// variant writes the gradient over the logits, as the training step does). Names are
 // <kernel>/<impl>/<rows>x<cols>/threads:N; the counter ns_per_element is time / (rows * cols).
 //   ink-bench --benchmark_filter='softmax' --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #if defined(__GNUC__) && !defined(__clang__)
@@ -42,10 +43,10 @@ void eigen_log_softmax_nll(index_t rows, index_t cols, const float* x, const std
     for (index_t r = 0; r < rows; ++r) {
         const MapConstRow xr(x + r * cols, cols);
         MapRow gr(grad + r * cols, cols);
-        const float m = xr.maxCoeff();
+        const float m = xr.maxCoeff(), xt = xr(targets[r]);  // xt before grad may overwrite x
         gr = (xr - m).exp();
         const float s = gr.sum();
-        loss[r] = (m - xr(targets[r])) + std::log(s);
+        loss[r] = (m - xt) + std::log(s);
         gr *= scale / s;
         gr(targets[r]) -= scale;
     }
@@ -87,6 +88,14 @@ const bool registered = [] {
             eigen_log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
         });
     }
+    // As in training: the gradient overwrites the logits (after the first call the kernel works on
+    // gradients, which costs the same).
+    add("log_softmax_nll_inplace", "ink", 640, 7000, 1, [](Problem& p) {
+        ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.x.data(), 1.0f / 64);
+    });
+    add("log_softmax_nll_inplace", "eigen", 640, 7000, 1, [](Problem& p) {
+        eigen_log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.x.data(), 1.0f / 64);
+    });
     add("softmax", "ink", 640, 7000, 2, [](Problem& p) { ink::kernels::softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); });
     add("log_softmax_nll", "ink", 640, 7000, 2, [](Problem& p) {
         ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
