@@ -37,9 +37,24 @@ struct ConvRows {
             return u < m->src_len ? base + u * m->width : nullptr;
         }
     };
-    Row row(index_t r) const {
+    // Walks rows r, r+1, ... without a division per row.
+    struct Cursor {
+        const T* base;
+        index_t t, u0;
+        const ConvRows* m;
+        Row row() const { return {base, u0, m}; }
+        void next() {
+            u0 += m->t_step;
+            if (++t == m->rows_per_batch) {
+                t = 0;
+                u0 = m->offset;
+                base += m->src_len * m->width;
+            }
+        }
+    };
+    Cursor cursor(index_t r) const {
         const index_t b = r / rows_per_batch, t = r - b * rows_per_batch;
-        return {src + b * src_len * width, t * t_step + offset, this};
+        return {src + b * src_len * width, t, t * t_step + offset, this};
     }
 
     // When adjacent taps are adjacent source rows (k_step == 1, div == 1: dilation 1), the rows of a

@@ -40,8 +40,8 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
     const index_t row_bytes = kc_max * index_t(sizeof(T));
     const index_t mc_max = std::min(std::max(MR, kABlockBytes / row_bytes / MR * MR), (m1 - m0 + MR - 1) / MR * MR);
     const index_t nc_max = std::min(std::max(NR, kBBlockBytes / row_bytes / NR * NR), (n1 - n0 + NR - 1) / NR * NR);
-    T* ap = scratch<T>(0, mc_max * kc_max);
-    T* bp = scratch<T>(1, nc_max * kc_max);
+    T* ap = scratch<T>(0, mc_max / MR * panel_stride<T>(MR, kc_max));
+    T* bp = scratch<T>(1, nc_max / NR * panel_stride<T>(NR, kc_max));
     PanelRef<T>* a_panels = scratch<PanelRef<T>>(2, mc_max / MR);
     // Read A in place when the band is narrow: then each packed element would feed few flops and the
     // copy would cost a large share of the time (640x7000 by 7000x64: a third).
@@ -57,6 +57,7 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
             for (index_t j0 = n0; j0 < n1; j0 += nc_max) {
                 const index_t nc = std::min(nc_max, n1 - j0);
                 pack_b(B, p0, kc, j0, nc, bp);
+                const index_t b_stride = panel_stride<T>(NR, kc);
                 for (index_t ir = 0; ir < mc; ir += MR) {
                     const index_t rows = std::min(MR, mc - ir);
                     const PanelRef<T> a = a_panels[ir / MR];
@@ -67,10 +68,10 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
                         const T* bias_t = bias_k ? bias_k + j0 + jr : nullptr;
                         T* c = C + (i0 + ir) * ldc + j0 + jr;
                         if (layout == PanelA::ByRow)
-                            compute_tile<T, PanelA::ByRow>(kc, a.p, a.stride, bp + jr * kc, rows, cols, alpha,
+                            compute_tile<T, PanelA::ByRow>(kc, a.p, a.stride, bp + jr / NR * b_stride, rows, cols, alpha,
                                                            beta_k, bias_t, c, ldc);
                         else
-                            compute_tile<T, PanelA::ByColumn>(kc, a.p, a.stride, bp + jr * kc, rows, cols, alpha,
+                            compute_tile<T, PanelA::ByColumn>(kc, a.p, a.stride, bp + jr / NR * b_stride, rows, cols, alpha,
                                                               beta_k, bias_t, c, ldc);
                     }
                 }
