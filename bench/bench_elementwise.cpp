@@ -61,7 +61,8 @@ const bool registered = [] {
     });
 
     const index_t V = 7000;
-    add("col_sums", "ink", R, V, R * V, [](Buffers& b) { ink::kernels::col_sums(b.rows, b.cols, b.x.data(), b.y.data()); });
+    add("col_sums", "ink", R, V, R * V,
+        [](Buffers& b) { ink::kernels::col_sums(b.rows, b.cols, b.x.data(), b.y.data()); });
     add("col_sums", "eigen", R, V, R * V, [](Buffers& b) {
         Eigen::Map<Eigen::Array<float, 1, Eigen::Dynamic>>(b.y.data(), b.cols) = in(b).colwise().sum();
     });

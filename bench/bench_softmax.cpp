@@ -28,7 +28,7 @@ using MapRow = Eigen::Map<RowVec>;
 using MapConstRow = Eigen::Map<const RowVec>;
 
 // Eigen row loop, as one would write it: per row, exp(x - max) then normalise.
-void eigen_softmax(index_t rows, index_t cols, const float* x, float* y) {
+void eigen_softmax_rows(index_t rows, index_t cols, const float* x, float* y) {
     for (index_t r = 0; r < rows; ++r) {
         const MapConstRow xr(x + r * cols, cols);
         MapRow yr(y + r * cols, cols);
@@ -62,7 +62,8 @@ struct Problem {
           targets(static_cast<std::size_t>(r)) {
         ink::Rng rng(42);
         rng.fill_uniform(x.data(), r * c, -6.0f, 6.0f);
-        for (index_t i = 0; i < r; ++i) targets[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 7919) % c);
+        for (index_t i = 0; i < r; ++i)
+            targets[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 7919) % c);
     }
 };
 
@@ -74,32 +75,36 @@ void add(const std::string& kernel, const std::string& impl, index_t rows, index
         [=] { return std::make_shared<Problem>(rows, cols); }, [=](const std::shared_ptr<Problem>& p) { fn(*p); });
 }
 
+constexpr float kScale = 1.0f / 64;  // grad_scale: the mean over a batch of 64
+
+void ink_softmax(Problem& p) { ink::kernels::softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); }
+void eigen_softmax(Problem& p) { eigen_softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); }
+// The fused loss, writing the gradient to grad (p.y, or p.x for in place).
+template <bool kInk, bool kInPlace>
+void nll(Problem& p) {
+    float* grad = kInPlace ? p.x.data() : p.y.data();
+    if constexpr (kInk)
+        ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), grad, kScale);
+    else
+        eigen_log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), grad, kScale);
+}
+
 const bool registered = [] {
     struct Shape {
         index_t rows, cols;
     };
     for (const Shape s : {Shape{640, 7000}, Shape{64, 1000}}) {
-        add("softmax", "ink", s.rows, s.cols, 1, [](Problem& p) { ink::kernels::softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); });
-        add("softmax", "eigen", s.rows, s.cols, 1, [](Problem& p) { eigen_softmax(p.rows, p.cols, p.x.data(), p.y.data()); });
-        add("log_softmax_nll", "ink", s.rows, s.cols, 1, [](Problem& p) {
-            ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
-        });
-        add("log_softmax_nll", "eigen", s.rows, s.cols, 1, [](Problem& p) {
-            eigen_log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
-        });
+        add("softmax", "ink", s.rows, s.cols, 1, ink_softmax);
+        add("softmax", "eigen", s.rows, s.cols, 1, eigen_softmax);
+        add("log_softmax_nll", "ink", s.rows, s.cols, 1, nll<true, false>);
+        add("log_softmax_nll", "eigen", s.rows, s.cols, 1, nll<false, false>);
     }
     // As in training: the gradient overwrites the logits (after the first call the kernel works on
     // gradients, which costs the same).
-    add("log_softmax_nll_inplace", "ink", 640, 7000, 1, [](Problem& p) {
-        ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.x.data(), 1.0f / 64);
-    });
-    add("log_softmax_nll_inplace", "eigen", 640, 7000, 1, [](Problem& p) {
-        eigen_log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.x.data(), 1.0f / 64);
-    });
-    add("softmax", "ink", 640, 7000, 2, [](Problem& p) { ink::kernels::softmax_rows(p.rows, p.cols, p.x.data(), p.y.data()); });
-    add("log_softmax_nll", "ink", 640, 7000, 2, [](Problem& p) {
-        ink::kernels::log_softmax_nll(p.rows, p.cols, p.x.data(), p.targets.data(), p.loss.data(), p.y.data(), 1.0f / 64);
-    });
+    add("log_softmax_nll_inplace", "ink", 640, 7000, 1, nll<true, true>);
+    add("log_softmax_nll_inplace", "eigen", 640, 7000, 1, nll<false, true>);
+    add("softmax", "ink", 640, 7000, 2, ink_softmax);
+    add("log_softmax_nll", "ink", 640, 7000, 2, nll<true, false>);
     return true;
 }();
 

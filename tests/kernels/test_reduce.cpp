@@ -69,7 +69,8 @@ TEST_CASE_TEMPLATE("reduce: row_sums and col_sums against naive loops and Eigen"
             kernels::row_sums(rows, cols, x.data(), rs2.data(), true);
             kernels::col_sums(rows, cols, x.data(), cs2.data(), true);
             for (index_t r = 0; r < rows; ++r) CHECK(rs2[r] == rs[r] + T(1));
-            for (index_t j = 0; j < cols; ++j) CHECK(cs2[j] == doctest::Approx(cs[j] + T(2)).epsilon(test::tolerance<T>(rows)));
+            for (index_t j = 0; j < cols; ++j)
+                CHECK(cs2[j] == doctest::Approx(cs[j] + T(2)).epsilon(test::tolerance<T>(rows)));
         }
     }
 }

@@ -251,7 +251,8 @@ TEST_CASE_TEMPLATE("softmax backward helpers: float against double on every tail
         for (index_t r = 0; r < rows; ++r) {
             double d = 0;
             for (index_t j = 0; j < cols; ++j) d += w[r * cols + j];
-            for (index_t j = 0; j < cols; ++j) want[r * cols + j] = T(w[r * cols + j] - std::exp(double(y[r * cols + j])) * d);
+            for (index_t j = 0; j < cols; ++j)
+                want[r * cols + j] = T(w[r * cols + j] - std::exp(double(y[r * cols + j])) * d);
         }
         test::check_close(dx, want, T(cols) * tol<T>(), "log_softmax_backward_rows");
     }

@@ -136,7 +136,9 @@ void col_sums(index_t rows, index_t cols, const T* x, T* y, bool accumulate = fa
         if (!accumulate) std::fill(y + c0, y + c1, T(0));
         for (index_t r = 0; r < rows; ++r) {
             const T* xr = x + r * cols + c0;
-            simd::for_chunks<T>(c1 - c0, [&](index_t j, auto l) { l.store(y + c0 + j, l.load(y + c0 + j) + l.load(xr + j)); });
+            simd::for_chunks<T>(c1 - c0, [&](index_t j, auto l) {
+                l.store(y + c0 + j, l.load(y + c0 + j) + l.load(xr + j));
+            });
         }
     });
 }

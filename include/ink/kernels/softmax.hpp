@@ -60,7 +60,7 @@ std::pair<T, T> softmax_row(index_t n, const T* x, T* y, T scale, index_t target
 // y[r, :] = exp(x[r, :] - max) / sum(exp(x[r, :] - max)). y may alias x.
 template <class T>
 void softmax_rows(index_t rows, index_t cols, const T* x, T* y) {
-    detail::for_rows(rows, cols, [&](index_t r) {
+    detail::for_rows(detail::kMathGrain, rows, cols, [&](index_t r) {
         const T* xr = x + r * cols;
         detail::softmax_row(cols, xr, y + r * cols, T(1), -1, r + 1 < rows ? xr + cols : nullptr);
     });
@@ -70,7 +70,7 @@ void softmax_rows(index_t rows, index_t cols, const T* x, T* y) {
 template <class T>
 void log_softmax_rows(index_t rows, index_t cols, const T* x, T* y) {
     using V = simd::Vec<T>;
-    detail::for_rows(rows, cols, [&](index_t r) {
+    detail::for_rows(detail::kMathGrain, rows, cols, [&](index_t r) {
         const T* xr = x + r * cols;
         T* yr = y + r * cols;
         const T m = detail::max_serial(cols, xr);
@@ -90,7 +90,7 @@ void log_softmax_rows(index_t rows, index_t cols, const T* x, T* y) {
 template <class T>
 void log_softmax_nll(index_t rows, index_t cols, const T* logits, const std::int32_t* targets, T* loss, T* grad,
                      T grad_scale, std::int32_t ignore_index = -100) {
-    detail::for_rows(rows, cols, [&](index_t r) {
+    detail::for_rows(detail::kMathGrain, rows, cols, [&](index_t r) {
         const T* xr = logits + r * cols;
         const std::int32_t t = targets[r];
         if (t == ignore_index) {
@@ -117,7 +117,7 @@ void log_softmax_nll(index_t rows, index_t cols, const T* logits, const std::int
 template <class T>
 void softmax_backward_rows(index_t rows, index_t cols, const T* y, const T* dy, T* dx) {
     using V = simd::Vec<T>;
-    detail::for_rows(rows, cols, [&](index_t r) {
+    detail::for_rows(detail::kArithGrain, rows, cols, [&](index_t r) {
         const T* yr = y + r * cols;
         const T* dyr = dy + r * cols;
         T* dxr = dx + r * cols;
@@ -131,7 +131,7 @@ void softmax_backward_rows(index_t rows, index_t cols, const T* y, const T* dy, 
 template <class T>
 void log_softmax_backward_rows(index_t rows, index_t cols, const T* y, const T* dy, T* dx) {
     using V = simd::Vec<T>;
-    detail::for_rows(rows, cols, [&](index_t r) {
+    detail::for_rows(detail::kMathGrain, rows, cols, [&](index_t r) {
         const T* yr = y + r * cols;
         const T* dyr = dy + r * cols;
         T* dxr = dx + r * cols;

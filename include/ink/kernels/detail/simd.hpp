@@ -177,7 +177,8 @@ inline __m256 mantissa(__m256 x) {
 }
 inline __m256 exponent(__m256 x) {
     const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(std::numeric_limits<float>::min()), _CMP_LT_OQ);
-    const __m256i e = _mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(normalised(x)), 23), _mm256_set1_epi32(127));
+    const __m256i biased = _mm256_srli_epi32(_mm256_castps_si256(normalised(x)), 23);
+    const __m256i e = _mm256_sub_epi32(biased, _mm256_set1_epi32(127));
     return _mm256_sub_ps(_mm256_cvtepi32_ps(e), _mm256_and_ps(tiny, _mm256_set1_ps(32.0f)));
 }
 }  // namespace isa
