@@ -7,7 +7,8 @@
 // e = exp(x - max) with its sum (stored where the result goes), then a scaling by 1 / sum. The exp is
 // the vectorised one of detail/simd_math.hpp. The exp pass is compute-bound, so it prefetches the next
 // row, whose max pass would otherwise wait on memory. Large problems are split over threads by rows,
-// so the result never depends on the thread count.
+// so the result never depends on the thread count. Logits may be -inf (masked); a row that is all
+// -inf has no softmax and gives NaN.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -35,8 +36,8 @@ T exp_shifted_sum(index_t n, const T* x, T m, T* e, const T* next = nullptr) {
     return reduce_block<T>(
         n, T(0),
         [&](V acc, index_t i, auto l) {
-            // Tail lanes read -inf, whose exp is 0.
             if (next) simd::prefetch(next + i);
+            // Tail lanes read -inf, whose exp is exactly 0.
             const V ev = simd::exp_nonpositive(l.load(x + i, minus_inf) - mv);
             if constexpr (Store) l.store(e + i, ev);
             return acc + ev;
