@@ -12,3 +12,4 @@
 #include "ink/ops/softmax.hpp"
 #include "ink/ops/losses.hpp"
 #include "ink/ops/random.hpp"
+#include "ink/ops/linear_cross_entropy.hpp"

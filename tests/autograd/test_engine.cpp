@@ -143,3 +143,22 @@ TEST_CASE("Var: detach, set_requires_grad, undefined") {
     CHECK_FALSE(u.requires_grad());
     CHECK_THROWS_AS((void)u.value(), Error);
 }
+
+TEST_CASE("grad: with respect to an intermediate value, and retain_graph for a second call") {
+    const Var<double> x = scalar(2.0);
+    const Var<double> h = x * x;           // 4
+    const Var<double> y = h * h * 3.0;     // 3 h^2
+    CHECK(grad(y, h, {.retain_graph = true}).item() == doctest::Approx(24.0));  // 6 h
+    CHECK(grad(y, x, {.retain_graph = true}).item() == doctest::Approx(96.0));  // 12 x^3
+    CHECK(grad(y, x).item() == doctest::Approx(96.0));
+    CHECK_THROWS_WITH_AS(grad(y, x), doctest::Contains("already freed"), Error);
+}
+
+TEST_CASE("backward: an op that is not needed for any target is skipped, constants get no grad") {
+    const Var<double> x = scalar(2.0);
+    const Var<double> c(Tensor<double>::scalar(5.0));  // a constant
+    const Var<double> y = x * c + c * c;
+    y.backward();
+    CHECK(x.grad().item() == 5.0);
+    CHECK_FALSE(c.grad().defined());
+}
