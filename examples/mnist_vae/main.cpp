@@ -392,7 +392,7 @@ int sample(const std::string& dir, int count, std::uint64_t seed, int c, const s
             for (index_t d = 0; d < latent; ++d) z(k, d) += mu[d];
         }
     const int cols = c < 0 && model.conditional() ? static_cast<int>(classes) : 0;
-    save(ink::util::image_grid(decode(model, z), {.cols = cols}), file.empty() ? fs::path(dir) / "samples.png" : fs::path(file));
+    save(ink::util::image_grid(decode(model, z), {.cols = cols, .scale = 2}), file.empty() ? fs::path(dir) / "samples.png" : fs::path(file));
     return 0;
 }
 
