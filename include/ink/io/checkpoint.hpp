@@ -87,7 +87,7 @@ void save_checkpoint(const std::string& path, const nn::Module<T>& model, const 
 // tensor or field on any mismatch, before modifying anything.
 template <class T>
 CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
-                               std::type_identity_t<optim::Optimizer<T>>* optimizer) {
+                               std::type_identity_t<optim::Optimizer<T>>* optimizer = nullptr) {
     const TensorDict d = load_safetensors(path);
     auto fail = [&](auto&&... parts) {
         ink::detail::fail("checkpoint '", path, "': ", std::forward<decltype(parts)>(parts)...);
