@@ -113,7 +113,7 @@ template <class Edit = std::nullptr_t>
 std::vector<Couplet> decode_latents(const PoemVAE<float>& model, const Tensor<float>& z, const DecodeOptions& opt,
                                     ink::Rng& rng, Edit edit = nullptr) {
     ink::NoGradGuard no_grad;
-    const index_t n = z.dim(0), V = model.hyper.vocab, chunk = 256;
+    const index_t n = z.dim(0), V = model.hyper.vocab, chunk = 64;  // logits of a chunk: 20 MB
     std::vector<Couplet> out;
     out.reserve(std::size_t(n));
     for (index_t r = 0; r < n; r += chunk) {
