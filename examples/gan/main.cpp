@@ -240,9 +240,9 @@ void write_curves(const History& h, const Settings& s, const fs::path& out) {
         std::vector<ink::util::Series> series{{wgan ? "critic loss (without penalty)" : "discriminator loss", h.iteration, h.critic},
                                               {"generator loss", h.iteration, h.generator}};
         if (wgan) series.push_back({"penalty", h.iteration, h.penalty});
-        save_png(ink::util::line_plot(series, {.title = s.describe() + ": losses (means over " +
-                                                         std::to_string(std::lround(h.iteration[1] - h.iteration[0])) + " iterations)",
-                                               .x_label = "generator iteration", .y_label = "loss"}),
+        const std::string window = std::to_string(std::lround(h.iteration[1] - h.iteration[0]));
+        save_png(ink::util::line_plot(series, {.title = s.describe() + ": losses", .x_label = "generator iteration",
+                                               .y_label = "loss (mean over " + window + " iterations)"}),
                  out / "losses.png");
     }
     if (!h.fd.empty())  // the plots' font is ASCII: "Frechet"
