@@ -9,6 +9,7 @@
 // Not thread-safe: a graph is built and differentiated on one thread (kernels parallelise inside).
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -107,6 +108,8 @@ private:
 
 template <class T>
 class Var {
+    static_assert(std::is_floating_point_v<T>, "Var<T>: T must be float or double");
+
 public:
     using value_type = T;
 
