@@ -63,6 +63,8 @@ int train(const TrainOptions& o, const std::string& data_dir) {
 
 // ---- pictures and sample: from a checkpoint --------------------------------------------------------
 
+// The model saved in `dir`, rebuilt from the checkpoint's settings (init only gives the layers their
+// shapes: the checkpoint's weights replace its values).
 struct LoadedModel {
     Settings settings;
     ink::Rng init;
@@ -73,12 +75,10 @@ struct LoadedModel {
     }
 };
 
-int pictures(const std::string& dir, const std::string& data_dir, std::vector<int> classes) {
+int pictures(const std::string& dir, const std::string& data_dir, const std::vector<int>& classes) {
     const LoadedModel m(dir);
-    check_classes(classes, m.model.config().classes);
-    if (classes.empty() && m.model.conditional())
-        for (int c = 0; c < m.model.config().classes; ++c) classes.push_back(c);
-    write_pictures(m.model, load_dataset(m.settings.dataset, data_dir), m.settings, dir, classes);
+    write_pictures(m.model, load_dataset(m.settings.dataset, data_dir), m.settings, dir,
+                   manifold_classes(m.model, classes));
     return 0;
 }
 

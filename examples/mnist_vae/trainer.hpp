@@ -199,9 +199,13 @@ struct TrainOptions {
     std::vector<int> classes;
 };
 
-inline void check_classes(const std::vector<int>& classes, index_t count) {
-    for (const int c : classes)
-        INK_CHECK(c >= 0 && c < count, "--class ", c, " is outside [0, ", count, ")");
+// The classes whose manifold_<c>.png to draw: those requested (checked), by default all of a CVAE's.
+inline std::vector<int> manifold_classes(const Model& model, std::vector<int> requested) {
+    const index_t count = model.config().classes;
+    for (const int c : requested) INK_CHECK(c >= 0 && c < count, "--class ", c, " is outside [0, ", count, ")");
+    if (requested.empty() && model.conditional())
+        for (int c = 0; c < count; ++c) requested.push_back(c);
+    return requested;
 }
 
 // Trains on `data` (the data set o.settings.dataset names), checkpointing to the output directory after
@@ -224,7 +228,7 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
 
     ink::Rng init(s.seed);
     Model model(s.model_config(), init);
-    check_classes(o.classes, model.config().classes);
+    const std::vector<int> classes = manifold_classes(model, o.classes);
     ink::optim::RMSprop<float> optimizer(model.named_parameters(), {.lr = s.lr});
     const Tensor train_onehot = one_hot(data.train.labels, model.config().classes);
     const Tensor test_onehot = one_hot(data.test.labels, model.config().classes);
@@ -309,9 +313,6 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
             return false;
         }
     }
-    std::vector<int> classes = o.classes;
-    if (classes.empty() && model.conditional())
-        for (int c = 0; c < model.config().classes; ++c) classes.push_back(c);
     write_pictures(model, data, s, out, classes);
     return true;
 }
