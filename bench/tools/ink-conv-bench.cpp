@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     for (auto* v : {&x, &w, &bias, &dy}) rng.fill_uniform(v->data(), index_t(v->size()), -1.f, 1.f);
     ink::bench::EigenConv1d<float> eigen(p);
 
-    std::printf("conv1d B%lld L%lld %lld->%lld k%lld stride %lld dilation %lld pad %lld+%lld (Lout %lld), %d thread(s)\n",
+    std::printf("conv1d B%lld L%lld %lld->%lld k%lld stride %lld dilation %lld pad %lld+%lld (Lout %lld), "
+                "%d thread(s)\n",
                 (long long)p.batch, (long long)p.length, (long long)p.channels_in, (long long)p.channels_out,
                 (long long)p.kernel, (long long)p.stride, (long long)p.dilation, (long long)p.pad_left,
                 (long long)p.pad_right, (long long)Lo, threads);

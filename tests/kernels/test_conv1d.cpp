@@ -48,7 +48,8 @@ struct Naive {
         for_each_window(p, [&](index_t b, index_t t, index_t k, index_t s) {
             for (index_t c = 0; c < Ci; ++c)
                 for (index_t o = 0; o < Co; ++o)
-                    acc[(b * p.length + s) * Ci + c] += (long double)dy[(b * Lo + t) * Co + o] * w[(k * Ci + c) * Co + o];
+                    acc[(b * p.length + s) * Ci + c] +=
+                        (long double)dy[(b * Lo + t) * Co + o] * w[(k * Ci + c) * Co + o];
         });
         for (std::size_t i = 0; i < dx.size(); ++i) dx[i] = T(acc[i]);
         return dx;
@@ -58,7 +59,8 @@ struct Naive {
         for_each_window(p, [&](index_t b, index_t t, index_t k, index_t s) {
             for (index_t c = 0; c < Ci; ++c)
                 for (index_t o = 0; o < Co; ++o)
-                    acc[(k * Ci + c) * Co + o] += (long double)x[(b * p.length + s) * Ci + c] * dy[(b * Lo + t) * Co + o];
+                    acc[(k * Ci + c) * Co + o] +=
+                        (long double)x[(b * p.length + s) * Ci + c] * dy[(b * Lo + t) * Co + o];
         });
         for (std::size_t i = 0; i < dw.size(); ++i) dw[i] = T(acc[i]);
         return dw;
@@ -101,7 +103,8 @@ void check_conv(const Conv1dParams& p, std::uint64_t seed) {
         std::vector<T> dx = dx0, dxe = dx0, dw = dw0, dwe = dw0;
         kernels::conv1d_backward_data(p, dy.data(), w.data(), dx.data(), acc);
         eigen.backward_data(dy.data(), w.data(), dxe.data(), acc);
-        test::check_close(dx, naive.backward_data(dy, w, acc ? dx0 : std::vector<T>(nx)), tol, "backward-data vs naive");
+        test::check_close(dx, naive.backward_data(dy, w, acc ? dx0 : std::vector<T>(nx)), tol,
+                          "backward-data vs naive");
         test::check_close(dx, dxe, tol, "backward-data vs Eigen");
         kernels::conv1d_backward_weight(p, x.data(), dy.data(), dw.data(), acc);
         eigen.backward_weight(x.data(), dy.data(), dwe.data(), acc);

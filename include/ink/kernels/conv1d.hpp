@@ -45,13 +45,13 @@ struct Conv1dParams {
 
 // All three products are GEMMs over the implicit im2col matrix X_col (B*Lout x K*Cin), row (b, t) =
 // x[b, t*stride + k*dilation - pad_left, :] for k = 0..K-1, packed straight from x (detail/conv1d_source.hpp):
-//   forward          y  (B*Lout x Cout) = X_col  W              + bias     W = w as (K*Cin x Cout)
-//   backward-data    dx (B*L x Cin)     = DY_col W'                        DY_col: row (b, s) = dy[b, t, :] for
-//                                                                          each tap k with t*stride + k*dilation
-//                                                                          - pad_left = s, else 0; W' row (k, o) = w[k, :, o]
-// Where the implicit matrix is a plain strided one (dilation 1, a block clear of the padding), the
-// micro-kernel reads x (or dy) in place: consecutive rows overlap, K*Cin values starting Cin apart.
+//   forward          y  (B*Lout x Cout) = X_col W + bias      W = w as a (K*Cin x Cout) matrix
+//   backward-data    dx (B*L x Cin)     = DY_col W'           DY_col row (b, s) = dy[b, t, :] for each tap k
+//                                                             with t*stride + k*dilation - pad_left = s, else 0;
+//                                                             W' row (k, o) = w[k, :, o]
 //   backward-weight  dw (K*Cin x Cout)  = X_col^T dy
+// Where the implicit matrix is a plain strided one (dilation 1, a block clear of the padding), the
+// micro-kernel reads x (or dy) in place: consecutive rows overlap, K*Cin values stride*Cin apart.
 // Backward-data is the transposed convolution written as a gather (no scatter-add into dx), so it
 // threads like the others and `accumulate` is just beta = 1. With stride > 1 its DY_col rows are
 // mostly zeros (only taps with t integral contribute), costing stride times the useful flops.

@@ -61,18 +61,21 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
                 for (index_t ir = 0; ir < mc; ir += MR) {
                     const index_t rows = std::min(MR, mc - ir);
                     const PanelRef<T> a = a_panels[ir / MR];
-                    if (a_in_place && ir + MR < mc)  // the next panel's rows, while this one computes
-                        for (index_t i = 0; i < MR; ++i) prefetch_run(a_panels[ir / MR + 1].p, i * a.stride, kc);
+                    if (a_in_place && ir + MR < mc) {  // the next panel's rows, while this one computes
+                        const PanelRef<T> next = a_panels[ir / MR + 1];
+                        for (index_t i = 0; i < MR; ++i) prefetch_run(next.p, i * next.stride, kc);
+                    }
                     for (index_t jr = 0; jr < nc; jr += NR) {
                         const index_t cols = std::min(NR, nc - jr);
+                        const T* b = bp + jr / NR * b_stride;
                         const T* bias_t = bias_k ? bias_k + j0 + jr : nullptr;
                         T* c = C + (i0 + ir) * ldc + j0 + jr;
                         if (layout == PanelA::ByRow)
-                            compute_tile<T, PanelA::ByRow>(kc, a.p, a.stride, bp + jr / NR * b_stride, rows, cols, alpha,
-                                                           beta_k, bias_t, c, ldc);
+                            compute_tile<T, PanelA::ByRow>(kc, a.p, a.stride, b, rows, cols, alpha, beta_k, bias_t, c,
+                                                           ldc);
                         else
-                            compute_tile<T, PanelA::ByColumn>(kc, a.p, a.stride, bp + jr / NR * b_stride, rows, cols, alpha,
-                                                              beta_k, bias_t, c, ldc);
+                            compute_tile<T, PanelA::ByColumn>(kc, a.p, a.stride, b, rows, cols, alpha, beta_k, bias_t,
+                                                              c, ldc);
                     }
                 }
             }

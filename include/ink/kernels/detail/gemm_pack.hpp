@@ -163,7 +163,8 @@ void pack_depth_rows(const Src& src, index_t p0, index_t kc, index_t i0, index_t
             if (off == src.width) seg = row.segment(++k), off = 0;
             // Whole panels inside the current run: the common case, a plain R-value copy each.
             if (seg && i % R == 0)
-                for (; i + R <= ni && off + R <= src.width; i += R, off += R) std::memcpy(d + (i / R) * ps, seg + off, R * sizeof(T));
+                for (; i + R <= ni && off + R <= src.width; i += R, off += R)
+                    std::memcpy(d + (i / R) * ps, seg + off, R * sizeof(T));
             if (i >= ni || off == src.width) continue;
             // A panel that straddles runs or the end of the block: element by element.
             const index_t n = std::min({src.width - off, R - i % R, ni - i});
