@@ -23,6 +23,7 @@
 //   panel 1: rows 8..15, same layout                                        (rows past M are zeros)
 //
 // Packed block of NC columns of B: panel j holds, for k = 0..kc-1, columns j*NR .. j*NR+NR-1.
+// Consecutive panels start panel_stride() values apart (one cache line more than MR * kc or NR * kc).
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
