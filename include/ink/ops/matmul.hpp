@@ -83,9 +83,10 @@ public:
             if (needs[2]) gx[2] = Var<T>(sum_to(g, Shape{N}));
             return;
         }
-        const Var<T> g2 = reshape(gy, {-1, N});
+        const auto rows = [](const Var<T>& v, index_t cols) { return v.rank() == 2 ? v : reshape(v, {-1, cols}); };
+        const Var<T> g2 = rows(gy, N);
         if (needs[0]) gx[0] = reshape(matmul(g2, transpose(w)), x.shape());
-        if (needs[1]) gx[1] = matmul(transpose(reshape(x, {-1, K})), g2);
+        if (needs[1]) gx[1] = matmul(transpose(rows(x, K)), g2);
         if (needs[2]) gx[2] = sum_to(gy, Shape{N});
     }
 };

@@ -53,7 +53,7 @@ Var<T> reshape(const Var<T>& x, const std::vector<index_t>& dims) {
 template <class T>
 Var<T> reshape(const Var<T>& x, std::initializer_list<index_t> dims) { return reshape(x, std::vector<index_t>(dims)); }
 template <class T>
-Var<T> reshape(const Var<T>& x, const Shape& s) { return reshape(x, s.to_vector()); }
+Var<T> reshape(const Var<T>& x, const Shape& s) { return s == x.shape() ? x : reshape(x, s.to_vector()); }
 
 template <class T>
 void ReshapeNode<T>::backward(const Var<T>& gy, Var<T>* gx, const bool*) {
