@@ -49,7 +49,7 @@ struct DecodeOptions {
     Decode method = Decode::Joint;
     float temperature = 1.0f;    // sample: logits are divided by it
     index_t top_k = 0;           // sample: keep the k most likely characters (0: all)
-    float repeat_penalty = 4.0f; // joint: nats charged per repeated character within a line
+    float repeat_penalty = 1.0f; // joint: nats charged per repeated character within a line
 };
 
 // Indices of the k largest values of x[0..n), largest first (ties: lower index first). One pass with

@@ -279,6 +279,7 @@ int train(const CommonOptions& common, TrainOptions o) {
         save();
         write_history(common.model, history);
     }
+    std::cerr << common.model << ": " << trainer.batches.epoch() << " epochs trained\n";
     return 0;
 }
 
@@ -452,6 +453,7 @@ int main(int argc, char** argv) {
     using namespace poem;
     CLI::App app{"ink-poem: a variational autoencoder of five-character Tang couplets"};
     app.require_subcommand(1);
+    app.fallthrough();  // --model, --threads and --data may also follow the command
     CommonOptions common;
     app.add_option("--model", common.model, "model file")->capture_default_str();
     app.add_option("--data", common.data, "the Tang poems (scripts/fetch-data.sh poems)")->capture_default_str();
@@ -515,6 +517,9 @@ int main(int argc, char** argv) {
         if (*met_cmd) return metrics(common, n, seed, opt);
     } catch (const ink::Error& e) {
         std::fprintf(stderr, "ink-poem: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {  // e.g. a file system error while saving
+        std::fprintf(stderr, "ink-poem: error: %s\n", e.what());
         return 1;
     }
     return 0;
