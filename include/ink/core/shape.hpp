@@ -21,6 +21,7 @@ public:
     Shape() = default;
     Shape(std::initializer_list<index_t> dims) { assign(dims.begin(), dims.end()); }
     explicit Shape(const std::vector<index_t>& dims) { assign(dims.begin(), dims.end()); }
+    Shape(const index_t* first, const index_t* last) { assign(first, last); }
 
     int rank() const { return rank_; }
     index_t operator[](int i) const { return dims_[static_cast<std::size_t>(normalize(i))]; }

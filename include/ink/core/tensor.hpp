@@ -148,36 +148,18 @@ public:
     // A view of row i along dimension 0, with that dimension removed.
     Tensor row(index_t i) const {
         Tensor v = rows(i, i + 1);
-        std::vector<index_t> dims(shape_.begin() + 1, shape_.end());
-        v.shape_ = Shape(dims);
+        v.shape_ = Shape(shape_.begin() + 1, shape_.end());
         return v;
     }
     // A view with another shape of the same number of elements. One extent may be -1 (inferred).
-    Tensor reshape(std::initializer_list<index_t> dims) const { return reshape(std::vector<index_t>(dims)); }
-    Tensor reshape(std::vector<index_t> dims) const {
-        index_t known = 1;
-        int infer = -1;
-        for (int i = 0; i < static_cast<int>(dims.size()); ++i) {
-            if (dims[static_cast<std::size_t>(i)] == -1) {
-                INK_CHECK(infer < 0, "Tensor::reshape: more than one -1 extent");
-                infer = i;
-            } else {
-                known *= dims[static_cast<std::size_t>(i)];
-            }
-        }
-        if (infer >= 0) {
-            INK_CHECK(known > 0 && numel() % known == 0, "Tensor::reshape: cannot infer the -1 extent for ",
-                      numel(), " elements of shape ", shape_.str());
-            dims[static_cast<std::size_t>(infer)] = numel() / known;
-        }
-        Shape s(dims);
-        INK_CHECK(s.numel() == numel(), "Tensor::reshape: shape ", shape_.str(), " (", numel(),
-                  " elements) cannot become ", s.str(), " (", s.numel(), " elements)");
-        Tensor v(*this);
-        v.shape_ = s;
-        return v;
+    // Makes no heap allocation (shapes live inline), so it is free to call in a training step.
+    Tensor reshape(std::initializer_list<index_t> dims) const {
+        return reshape_dims(dims.begin(), static_cast<int>(dims.size()));
     }
-    Tensor reshape(const Shape& s) const { return reshape(s.to_vector()); }
+    Tensor reshape(const std::vector<index_t>& dims) const {
+        return reshape_dims(dims.data(), static_cast<int>(dims.size()));
+    }
+    Tensor reshape(const Shape& s) const { return reshape_dims(s.begin(), s.rank()); }
 
     Tensor clone() const {
         if (!defined()) return Tensor();
@@ -204,6 +186,33 @@ public:
     long use_count() const { return header_ ? header_->refs.load() : 0; }
 
 private:
+    Tensor reshape_dims(const index_t* given, int n) const {
+        INK_CHECK(n <= Shape::kMaxRank, "Tensor::reshape: rank ", n, " exceeds the maximum rank ", Shape::kMaxRank);
+        index_t dims[Shape::kMaxRank];
+        index_t known = 1;
+        int infer = -1;
+        for (int i = 0; i < n; ++i) {
+            dims[i] = given[i];
+            if (dims[i] == -1) {
+                INK_CHECK(infer < 0, "Tensor::reshape: more than one -1 extent");
+                infer = i;
+            } else {
+                known *= dims[i];
+            }
+        }
+        if (infer >= 0) {
+            INK_CHECK(known > 0 && numel() % known == 0, "Tensor::reshape: cannot infer the -1 extent for ",
+                      numel(), " elements of shape ", shape_.str());
+            dims[infer] = numel() / known;
+        }
+        const Shape s(dims, dims + n);
+        INK_CHECK(s.numel() == numel(), "Tensor::reshape: shape ", shape_.str(), " (", numel(),
+                  " elements) cannot become ", s.str(), " (", s.numel(), " elements)");
+        Tensor v(*this);
+        v.shape_ = s;
+        return v;
+    }
+
     template <class... I>
     index_t offset_of(I... idx) const {
         static_assert(sizeof...(I) >= 1);

@@ -51,9 +51,14 @@ Var<T> reshape(const Var<T>& x, const std::vector<index_t>& dims) {
     return make_result<ReshapeNode<T>>(recording(x), x.value().reshape(dims), x);
 }
 template <class T>
-Var<T> reshape(const Var<T>& x, std::initializer_list<index_t> dims) { return reshape(x, std::vector<index_t>(dims)); }
+Var<T> reshape(const Var<T>& x, std::initializer_list<index_t> dims) {
+    return make_result<ReshapeNode<T>>(recording(x), x.value().reshape(dims), x);
+}
+// Allocates nothing (shapes live inline): backward passes call it every step.
 template <class T>
-Var<T> reshape(const Var<T>& x, const Shape& s) { return s == x.shape() ? x : reshape(x, s.to_vector()); }
+Var<T> reshape(const Var<T>& x, const Shape& s) {
+    return s == x.shape() ? x : make_result<ReshapeNode<T>>(recording(x), x.value().reshape(s), x);
+}
 
 template <class T>
 void ReshapeNode<T>::backward(const Var<T>& gy, Var<T>* gx, const bool*) {
