@@ -170,8 +170,12 @@ struct Settings {
     Loss loss_kind() const { return parse_loss(loss); }
     PenaltyOptions penalty_options() const { return {loss_kind() == Loss::wgan_gp, parse_penalty(penalty), lambda}; }
     std::string describe() const {
-        const std::string data = dataset == "mnist" ? "MNIST digits" : "fashion-MNIST";
-        return loss_kind() == Loss::gan ? "GAN on " + data : "WGAN-GP (" + penalty + ") on " + data;
+        const bool wgan = loss_kind() == Loss::wgan_gp;
+        std::string details = wgan ? penalty : "";
+        if (critic_steps != 5)  // the original's
+            details += (details.empty() ? "" : ", ") + std::to_string(critic_steps) + (critic_steps == 1 ? " critic step" : " critic steps");
+        return std::string(wgan ? "WGAN-GP" : "GAN") + (details.empty() ? "" : " (" + details + ")") + " on " +
+               (dataset == "mnist" ? "MNIST digits" : "fashion-MNIST");
     }
 };
 
