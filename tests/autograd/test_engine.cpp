@@ -162,3 +162,11 @@ TEST_CASE("backward: an op that is not needed for any target is skipped, constan
     CHECK(x.grad().item() == 5.0);
     CHECK_FALSE(c.grad().defined());
 }
+
+TEST_CASE("backward: an op with many inputs (concat of 100 Vars)") {
+    std::vector<Var<double>> xs;
+    for (int i = 0; i < 100; ++i) xs.emplace_back(Tensor<double>(Shape{1, 2}, {double(i), 1.0}), i % 2 == 0);
+    sum(square(concat(xs, 0))).backward();
+    CHECK(xs[10].grad().to_vector() == std::vector<double>{20.0, 2.0});
+    CHECK_FALSE(xs[11].grad().defined());
+}

@@ -7,7 +7,9 @@
 // order: each one's summed gradient is complete by then, since all its consumers came first; it is
 // handed to the node's backward, whose results are summed into its inputs' pending gradients.
 // No recursion anywhere, so a graph of any depth works.
+#include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -117,6 +119,16 @@ private:
         thread_local std::vector<std::pair<Node<T>*, int>> v;
         return v;
     }
+    // One flag per input of the node being differentiated (a node may have any number: concat).
+    static bool* needs_buffer(int m) {
+        thread_local std::unique_ptr<bool[]> buffer;
+        thread_local int capacity = 0;
+        if (m > capacity) {
+            capacity = std::max(2 * capacity, std::max(m, 8));
+            buffer = std::make_unique<bool[]>(static_cast<std::size_t>(capacity));
+        }
+        return buffer.get();
+    }
     static std::vector<Var<T>>& cached_grads() {
         thread_local std::vector<Var<T>> v;
         return v;
@@ -166,7 +178,6 @@ private:
 
     void propagate(Var<T>* results, bool create_graph) {
         GradModeGuard mode(create_graph);
-        bool needs[64];
         for (std::size_t k = order_.size(); k-- > 0;) {
             Node<T>* n = order_[k];
             Var<T> gy = std::move(n->scratch.pending);
@@ -178,7 +189,7 @@ private:
                 continue;
             }
             const int m = n->num_inputs();
-            INK_CHECK(m <= 64, "backward: ", n->name(), " has more than 64 inputs");
+            bool* needs = needs_buffer(m);
             bool any = false;
             for (int i = 0; i < m; ++i) {
                 const Node<T>* c = n->input(i).node();
