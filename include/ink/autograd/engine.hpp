@@ -224,10 +224,12 @@ private:
     }
 
     // Inputs come before their consumers in order_, so freeing in that order only ever deletes nodes
-    // that were already visited.
+    // that were already visited; order_ is then emptied, since some of its nodes may be gone.
     void free_graph() {
-        for (Node<T>* n : order_)
+        for (Node<T>* n : order_) {
+            n->scratch.pending = Var<T>();
             if (!n->is_leaf()) n->free_graph();
+        }
         order_.clear();
     }
 
