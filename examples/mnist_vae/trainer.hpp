@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ink/data/image_datasets.hpp"
 #include "ink/data.hpp"
 #include "ink/io.hpp"
 #include "ink/optim/rmsprop.hpp"
@@ -29,11 +30,8 @@ constexpr const char* kCheckpoint = "checkpoint.safetensors";
 // Independent random streams derived from --seed (the weights use the seed itself).
 constexpr std::uint64_t kDataStream = 1, kNoiseStream = 2, kEvalStream = 3, kSampleStream = 4;
 
-// A data set's two splits and its class names.
-struct Dataset {
-    LabeledImages train, test;
-    std::vector<std::string> class_names;
-};
+// A data set's two splits and its class names (ink/data/image_datasets.hpp loads them by name).
+using Dataset = ink::data::ImageDataset;
 
 // labels (N) -> one-hot rows (N, classes), the CVAE's input.
 inline Tensor one_hot(const ink::Tensor<std::int32_t>& labels, index_t classes) {

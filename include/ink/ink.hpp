@@ -10,3 +10,4 @@
 #include "ink/io.hpp"
 #include "ink/data.hpp"
 #include "ink/util.hpp"
+#include "ink/metrics.hpp"

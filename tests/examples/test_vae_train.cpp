@@ -43,7 +43,7 @@ History run(const Dataset& data, const fs::path& out, bool resume, int stop_afte
 }  // namespace
 
 TEST_CASE("vae trainer: an interrupted and resumed run repeats an uninterrupted one exactly") {
-    const Dataset data{bars(150, 1), bars(40, 2), ink::data::mnist_class_names()};
+    const Dataset data{"bars", bars(150, 1), bars(40, 2), ink::data::mnist_class_names()};
     const fs::path root = fs::temp_directory_path() / "ink-test-vae-train";
     fs::remove_all(root);
 
