@@ -5,60 +5,27 @@
 //   autograd/mlp/B64:      linear-relu-linear-mse on (64, 32), forward + backward (a small real step)
 //   autograd/gradient_penalty/B64:  the WGAN-GP penalty: grad(create_graph) of a critic, then backward
 //
-// Every benchmark reports, per step in steady state, heap_allocs_per_step (operator new, counted below)
+// Every benchmark reports, per step in steady state, heap_allocs_per_step (operator new, counted by heap_counter.cpp)
 // and tensor_system_allocs_per_step (tensor storage that missed ink's cache, from ink::memory_stats()).
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "heap_counter.hpp"
 #include "ink/autograd.hpp"
 #include "ink/ops.hpp"
-
-// ---- counting heap allocations --------------------------------------------------------------------
-// Weak: when another benchmark of the same binary also replaces operator new, its definitions win
-// and this file reports the count as unavailable (-1) instead of failing to link.
-namespace {
-std::atomic<std::uint64_t> g_autograd_heap_allocations{0};
-}  // namespace
-[[gnu::weak]] void* operator new(std::size_t n) {
-    g_autograd_heap_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::weak]] void* operator new[](std::size_t n) {
-    g_autograd_heap_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::weak]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::weak]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::weak]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::weak]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
 using namespace ink;
 
-bool counting_works() {
-    const std::uint64_t before = g_autograd_heap_allocations.load();
-    int* p = new int(1);
-    benchmark::DoNotOptimize(p);
-    delete p;
-    return g_autograd_heap_allocations.load() != before;
-}
-
 // Runs step() a few times to warm the caches and pools, then times it, reporting allocations per step.
 template <class Step>
 void run_steps(benchmark::State& state, Step step) {
     for (int i = 0; i < 3; ++i) step();
-    const bool counting = counting_works();
-    const std::uint64_t heap0 = g_autograd_heap_allocations.load();
+    const std::uint64_t heap0 = ink::bench::heap_allocations();
     const std::uint64_t sys0 = memory_stats().system_allocations;
     for (auto _ : state) step();
     const double steps = double(state.iterations());
-    state.counters["heap_allocs_per_step"] = counting ? double(g_autograd_heap_allocations.load() - heap0) / steps : -1;
+    state.counters["heap_allocs_per_step"] = double(ink::bench::heap_allocations() - heap0) / steps;
     state.counters["tensor_system_allocs_per_step"] = double(memory_stats().system_allocations - sys0) / steps;
 }
 

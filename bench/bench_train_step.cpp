@@ -1,6 +1,6 @@
 // One training step of the MNIST MLP VAE (docs: DESIGN §3, Keras' vae_keras.py), batch 100, on random
 // data: forward, backward, RMSprop update. Reports samples/s (items_per_second) and, per step in
-// steady state, heap allocations (operator new, counted below) and system allocations of tensor
+// steady state, heap allocations (operator new, counted by heap_counter.cpp) and system allocations of tensor
 // storage (ink::memory_stats()).
 //
 //   encoder  x (B, 784) -> Dense 256 ReLU -> mu (B, 2), logvar (B, 2)
@@ -9,44 +9,13 @@
 //   loss     mean over the batch of [ sum over pixels of BCE(logits, x) + KL(N(mu, e^logvar) || N(0, I)) ]
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "heap_counter.hpp"
 #include "ink/core/threads.hpp"
 #include "ink/nn/linear.hpp"
 #include "ink/ops/activations.hpp"
 #include "ink/ops/losses.hpp"
 #include "ink/ops/random.hpp"
 #include "ink/optim/rmsprop.hpp"
-
-// ---- counting every heap allocation of this program ----------------------------------------------
-namespace {
-std::atomic<std::uint64_t> g_heap_allocations{0};
-void* counted_malloc(std::size_t n) {
-    g_heap_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* counted_aligned(std::size_t n, std::align_val_t a) {
-    g_heap_allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto al = static_cast<std::size_t>(a);
-    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
-    throw std::bad_alloc();
-}
-}  // namespace
-void* operator new(std::size_t n) { return counted_malloc(n); }
-void* operator new[](std::size_t n) { return counted_malloc(n); }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -96,10 +65,10 @@ void BM_train_step_mlp_vae(benchmark::State& state) {
 
     // Allocations are counted over steps outside the timed loop, which allocates for its own bookkeeping.
     constexpr int kCounted = 20;
-    const std::uint64_t heap0 = g_heap_allocations.load();
+    const std::uint64_t heap0 = ink::bench::heap_allocations();
     const std::uint64_t sys0 = memory_stats().system_allocations;
     for (int i = 0; i < kCounted; ++i) step();
-    state.counters["heap_allocs_per_step"] = double(g_heap_allocations.load() - heap0) / kCounted;
+    state.counters["heap_allocs_per_step"] = double(ink::bench::heap_allocations() - heap0) / kCounted;
     state.counters["system_allocs_per_step"] = double(memory_stats().system_allocations - sys0) / kCounted;
 
     for (auto _ : state) step();
