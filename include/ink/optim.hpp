@@ -4,4 +4,3 @@
 #include "ink/optim/sgd.hpp"
 #include "ink/optim/adam.hpp"
 #include "ink/optim/rmsprop.hpp"
-#include "ink/optim/vector_math.hpp"

@@ -12,7 +12,7 @@
 #include <cmath>
 
 #include "ink/optim/optimizer.hpp"
-#include "ink/optim/vector_math.hpp"
+#include "ink/kernels/detail/simd.hpp"
 
 namespace ink::optim {
 
@@ -49,7 +49,7 @@ private:
     }
 
     void update(std::size_t i, index_t n, T* p, const T* g) override {
-        using V = detail::Vec<T>;
+        using V = kernels::simd::Vec<T>;
         T* m = this->slot(0, i);
         T* v = this->slot(1, i);
         const V b1{T(o_.beta1)}, b2{T(o_.beta2)}, c1{T(1 - o_.beta1)}, c2{T(1 - o_.beta2)}, eps{T(o_.eps)};
@@ -63,7 +63,7 @@ private:
             const V vj = fma(b2, l.load(v + j), c2 * gj * gj);
             l.store(m + j, mj);
             l.store(v + j, vj);
-            l.store(p + j, keep * pj - step * mj / fma(detail::sqrt(vj), inv_sqrt_bc2, eps));
+            l.store(p + j, keep * pj - step * mj / fma(kernels::simd::sqrt(vj), inv_sqrt_bc2, eps));
         });
     }
 

@@ -5,7 +5,7 @@
 //   b = momentum * b + g                      (b starts at 0, so the first step has b = g)
 //   p -= lr * (nesterov ? g + momentum * b : b)       (p -= lr * g when momentum is 0)
 #include "ink/optim/optimizer.hpp"
-#include "ink/optim/vector_math.hpp"
+#include "ink/kernels/detail/simd.hpp"
 
 namespace ink::optim {
 
@@ -32,7 +32,7 @@ public:
 
 private:
     void update(std::size_t i, index_t n, T* p, const T* g) override {
-        using V = detail::Vec<T>;
+        using V = kernels::simd::Vec<T>;
         const V lr{T(this->lr())}, mu{T(o_.momentum)}, wd{T(o_.weight_decay)};
         if (o_.momentum == 0) {
             kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {

@@ -79,6 +79,8 @@ inline __m512 fma(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c
 inline __m512d fma(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
 inline __m512 max(__m512 a, __m512 b) { return _mm512_maskz_max_ps(kAll16, a, b); }
 inline __m512d max(__m512d a, __m512d b) { return _mm512_maskz_max_pd(kAll8, a, b); }
+inline __m512 sqrt(__m512 a) { return _mm512_maskz_sqrt_ps(kAll16, a); }
+inline __m512d sqrt(__m512d a) { return _mm512_maskz_sqrt_pd(kAll8, a); }
 inline __m512 min(__m512 a, __m512 b) { return _mm512_maskz_min_ps(kAll16, a, b); }
 inline __m512d min(__m512d a, __m512d b) { return _mm512_maskz_min_pd(kAll8, a, b); }
 inline __m512 abs(__m512 a) { return _mm512_abs_ps(a); }
@@ -139,6 +141,8 @@ inline __m256 fma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c
 inline __m256d fma(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
 inline __m256 max(__m256 a, __m256 b) { return _mm256_max_ps(a, b); }
 inline __m256d max(__m256d a, __m256d b) { return _mm256_max_pd(a, b); }
+inline __m256 sqrt(__m256 a) { return _mm256_sqrt_ps(a); }
+inline __m256d sqrt(__m256d a) { return _mm256_sqrt_pd(a); }
 inline __m256 min(__m256 a, __m256 b) { return _mm256_min_ps(a, b); }
 inline __m256d min(__m256d a, __m256d b) { return _mm256_min_pd(a, b); }
 inline __m256 abs(__m256 a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
@@ -196,6 +200,7 @@ template <class T> void store_first(T* p, index_t k, T v) { if (k > 0) *p = v; }
 template <class T> T fma(T a, T b, T c) { return a * b + c; }
 // Same NaN rule as the x86 instructions: the second operand is returned when either is NaN.
 template <class T> T max(T a, T b) { return a > b ? a : b; }
+template <class T> T sqrt(T a) { return std::sqrt(a); }
 template <class T> T min(T a, T b) { return a < b ? a : b; }
 template <class T> T abs(T a) { return std::abs(a); }
 template <class T> bool lt(T a, T b) { return a < b; }
@@ -248,6 +253,9 @@ struct Vec {
 template <class T> Vec<T> fma(Vec<T> a, Vec<T> b, Vec<T> c) { return isa::fma(a.v, b.v, c.v); }
 // Lane-wise max/min; when a lane of either operand is NaN, the lane of b is returned.
 template <class T> Vec<T> max(Vec<T> a, Vec<T> b) { return isa::max(a.v, b.v); }
+// The hardware's correctly rounded square root: unlike std::sqrt under the default -fmath-errno, it
+// vectorises (the optimizers divide by sqrt(state) for every parameter).
+template <class T> Vec<T> sqrt(Vec<T> a) { return isa::sqrt(a.v); }
 template <class T> Vec<T> min(Vec<T> a, Vec<T> b) { return isa::min(a.v, b.v); }
 template <class T> Vec<T> abs(Vec<T> a) { return isa::abs(a.v); }
 template <class T> typename Vec<T>::Mask operator<(Vec<T> a, Vec<T> b) { return isa::lt(a.v, b.v); }
