@@ -1,6 +1,7 @@
 #pragma once
 // The core layer: shapes, tensors, errors, memory, random numbers and threads.
 #include "ink/core/error.hpp"
+#include "ink/core/file.hpp"
 #include "ink/core/memory.hpp"
 #include "ink/core/rng.hpp"
 #include "ink/core/shape.hpp"
