@@ -14,6 +14,17 @@ packages=(
   zlib1g-dev             # gzip-compressed IDX files
   libopencc-dev          # traditional -> simplified Chinese for the poem corpus
   libfmt-dev
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev   # fuzz targets (tests/fuzz) and the clang build check
+  python3-torch          # tests/torch: gradients cross-checked against PyTorch (tests only)
+  openmpi-bin libopenmpi-dev   # ink::mpi, data-parallel training (optional)
+  libcpp-httplib-dev     # ink-poem serve (examples only)
+  libdnnl-dev            # oneDNN, a baseline in bench/ only
+  wrk                    # bench/: load test of ink-poem serve
+  chromium               # browser tests of the poem pages (headless)
+  nodejs npm             # playwright-core for the browser tests; npm packages of the data
+  emscripten             # the WebAssembly build (preset wasm)
+  iproute2               # network namespaces for the MPI TCP test
+  fonts-dejavu-core fonts-wqy-microhei   # labels in plots; couplets in pictures
 )
 
 missing=()
@@ -27,5 +38,5 @@ echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
