@@ -21,9 +21,10 @@ packages=(
   libdnnl-dev            # oneDNN, a baseline in bench/ only
   wrk                    # bench/: load test of ink-poem serve
   chromium               # browser tests of the poem pages (headless)
-  nodejs npm             # playwright-core for the browser tests; npm packages of the data
   emscripten             # the WebAssembly build (preset wasm)
   iproute2               # network namespaces for the MPI TCP test
+  # Node.js and npm (playwright-core, the npm data packages) come with the machine or from
+  # scripts/fetch-data.sh, which installs Debian's nodejs + npm only when npm is missing.
   fonts-dejavu-core fonts-wqy-microhei   # labels in plots; couplets in pictures
 )
 
