@@ -224,11 +224,15 @@ public:
         Var<float> z(prior_sample(a.starts, model.hyper.latent, a.seed), true);
         Tensor<std::int32_t> targets = Tensor<std::int32_t>::empty({a.starts * kLength});
         ink::Rng pick = ink::Rng(a.seed).fork(1);
+        std::vector<Couplet> current;
         for (index_t it = 0; it < a.iterations; ++it) {
-            const auto current = decode_latents(model, z.value(), opt, pick, force);
+            const Var<float> logits = ink::reshape(model.decode(z), {-1, V});  // (starts * 10, V)
+            // The targets: the couplets decoded from these logits (a copy: forcing the heads edits it).
+            Tensor<float> edited = logits.value().clone();
+            current.clear();
+            decode_rows(edited.data(), a.starts, V, opt, pick, current, force);
             for (index_t r = 0; r < a.starts; ++r)
                 std::copy(current[std::size_t(r)].begin(), current[std::size_t(r)].end(), targets.data() + r * kLength);
-            const Var<float> logits = ink::reshape(model.decode(z), {-1, V});  // (starts * 10, V)
             const Var<float> objective =
                 ink::cross_entropy(logits, targets, ink::Reduction::Sum) + ink::sum(ink::square(z)) * 0.5f;
             const Tensor<float> g = ink::grad(objective, z).value();
