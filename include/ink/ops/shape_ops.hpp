@@ -71,10 +71,10 @@ template <class T>
 Tensor<T> transpose(const Tensor<T>& x) {
     INK_CHECK(x.rank() >= 2, "transpose: shape ", x.shape().str(), " has rank < 2: expected (..., M, N)");
     const index_t M = x.dim(-2), N = x.dim(-1), batch = x.numel() / std::max<index_t>(M * N, 1);
-    Shape s = x.shape();
-    s[-2] = N;
-    s[-1] = M;
-    Tensor<T> y = Tensor<T>::empty(s);
+    index_t dims[Shape::kMaxRank];
+    std::copy(x.shape().begin(), x.shape().end(), dims);
+    std::swap(dims[x.rank() - 2], dims[x.rank() - 1]);
+    Tensor<T> y = Tensor<T>::empty(Shape(dims, dims + x.rank()));
     for (index_t b = 0; b < batch; ++b) {
         const T* px = x.data() + b * M * N;
         T* py = y.data() + b * M * N;
