@@ -143,9 +143,11 @@ inline GradcheckResult gradgradcheck(const Function& f, const std::vector<Var<do
         }
     }
     Rng rng(opts.seed + 1);
+    // Evaluated on leaves that require grad, as f may itself differentiate (a penalty's inner gradient).
     const Var<double> y0 = [&] {
-        NoGradGuard no_grad;
-        return f(inputs);
+        std::vector<Var<double>> xs;
+        for (const auto& x : inputs) xs.emplace_back(x.value().clone(), true);
+        return f(xs);
     }();
     const Tensor<double> u = detail::random_like(y0.shape(), rng);
     std::vector<Tensor<double>> vs;
