@@ -8,7 +8,7 @@
 #include <array>
 #include <vector>
 
-#include "ink/autograd/var.hpp"
+#include "ink/autograd/engine.hpp"
 #include "ink/kernels/reduce.hpp"
 
 namespace ink {
@@ -137,7 +137,7 @@ template <class T>
 class BroadcastToNode final : public OpNode<T, 1> {
 public:
     BroadcastToNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "broadcast_to"; }
+    NodeKind kind() const override { return NodeKind::broadcast_to; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override { gx[0] = sum_to(gy, this->in_[0].shape()); }
 };
 
@@ -145,7 +145,7 @@ template <class T>
 class SumToNode final : public OpNode<T, 1> {
 public:
     SumToNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "sum_to"; }
+    NodeKind kind() const override { return NodeKind::sum_to; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override;
 };
 
