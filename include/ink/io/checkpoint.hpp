@@ -53,10 +53,13 @@ inline std::string exact_decimal(double x) {
 
 }  // namespace detail
 
-// Writes `path` atomically. `optimizer` may be null (weights only).
+// Writes `path` atomically. `optimizer` may be null (weights only). `storage` chooses how the float
+// tensors are stored (e.g. {.float_dtype = DType::BF16} for a model to ship: half the size, weights
+// rounded to nearest even); load_checkpoint reads any floating dtype back.
 template <class T>
 void save_checkpoint(const std::string& path, const nn::Module<T>& model,
-                     const std::type_identity_t<optim::Optimizer<T>>* optimizer, const CheckpointInfo& info = {}) {
+                     const std::type_identity_t<optim::Optimizer<T>>* optimizer, const CheckpointInfo& info = {},
+                     const SaveOptions& storage = {}) {
     INK_CHECK(info.step >= 0, "save_checkpoint '", path, "': step = ", info.step, " is out of range: expected >= 0");
     TensorDict d;
     for (const auto& [name, p] : model.named_parameters()) d.set("model." + name, p.value());
@@ -75,7 +78,7 @@ void save_checkpoint(const std::string& path, const nn::Module<T>& model,
                   "' is reserved (keys starting with 'ink.' belong to the format)");
         d.metadata[key] = value;
     }
-    save_safetensors(path, d);
+    save_safetensors(path, d, storage);
 }
 template <class T>
 void save_checkpoint(const std::string& path, const nn::Module<T>& model, const optim::Optimizer<T>& optimizer,
@@ -104,7 +107,7 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
     std::vector<std::pair<Tensor<T>, Tensor<T>>> model_copies;  // (parameter, its saved value)
     std::set<std::string> known;                                 // the tensor names the file must hold
     for (const auto& [name, p] : model.named_parameters()) {
-        model_copies.emplace_back(p.value(), d.get<T>("model." + name, p.shape()));
+        model_copies.emplace_back(p.value(), d.get_as<T>("model." + name, p.shape()));  // any float dtype
         known.insert("model." + name);
     }
 
