@@ -509,6 +509,9 @@ TEST_CASE("issue14.13 atomic write: the file's mode is kept and a symlink is wri
     CHECK_THROWS_WITH_AS(io::save_checkpoint(dir.file("fifo"), saved.net, nullptr),
                          doctest::Contains("not a regular file"), Error);
     CHECK(fs::is_fifo(dir.path / "fifo"));
+    for (const std::string& no_name : {std::string(), dir.file("adir/"), dir.file("..")})
+        CHECK_THROWS_WITH_AS(io::save_checkpoint(no_name, saved.net, nullptr), doctest::Contains("expected a file name"),
+                             Error);
     // A failing save (here: a directory that does not exist) names the file and the reason.
     CHECK_THROWS_WITH_AS(io::save_checkpoint(dir.file("missing/x.safetensors"), saved.net, nullptr),
                          doctest::Contains("No such file or directory"), Error);
