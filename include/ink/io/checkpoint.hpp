@@ -101,7 +101,7 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
         return parse_number<N>(text, where + ": " + key);
     };
     if (d.meta("ink.format") != kCheckpointFormat)
-        fail("format '", d.meta("ink.format"), "', expected '", kCheckpointFormat, "'");
+        fail("ink.format = '", d.meta("ink.format"), "', expected '", kCheckpointFormat, "'");
 
     // 1. Check everything, modifying nothing.
     std::vector<std::pair<Tensor<T>, Tensor<T>>> model_copies;  // (parameter, its saved value)
