@@ -12,7 +12,8 @@
 //   kIsa (its name), kVectorRegisters (the register file size; the GEMM tile follows from it),
 //   Native<float> / Native<double> (register and mask types), and in ink::simd::isa the primitives
 //   set1 loadu storeu load_first store_first fma max min sqrt abs lt eq select hsum hmax, and for
-//   float round ldexp mantissa exponent (used by math.hpp),
+//   float round ldexp mantissa exponent (used by math.hpp) and bf16_low bf16_high (bf16.hpp),
+//   kHasBf16Dot, and where it is true dot_bf16 bf16_pairs_of_run bf16_pairs_of_lanes,
 // plus one #elif line below. Nothing outside isa/ names an intrinsic except where a kernel needs an
 // instruction that has no portable equivalent, and then it sits next to a Vec fallback.
 // Arithmetic operators come from the compilers' vector extensions (GCC and Clang define __m512 and

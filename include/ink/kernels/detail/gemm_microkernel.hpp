@@ -16,14 +16,21 @@
 
 namespace ink::kernels::detail {
 
-// The register tile of the micro-kernel for T.
+// How the micro-kernel multiplies, and its register tile (MR rows x NV vectors of W lanes).
+//   FmaArith<T>:       T = float or double, panels of T, one depth step per element: acc += a * b.
+//   Bf16Arith<kNative>: bf16 pairs with float accumulators (gemm_pack_bf16.hpp).
+// An Arith also names its tile; the tile only decides which outputs share registers, never the order
+// in which one output sums its products.
 template <class T>
-struct Tile {
+struct FmaArith {
+    using value_type = T;  // C, alpha, beta, bias and the packed panels
+    static constexpr index_t kDepthPerElement = 1;
     static constexpr int kRegisters = simd::kVectorRegisters;
     static constexpr index_t W = simd::Vec<T>::width;
     static constexpr index_t NV = kRegisters == 0 ? 4 : 2;
     static constexpr index_t MR = kRegisters >= 32 ? 8 : kRegisters >= 16 ? 6 : 4;
     static constexpr index_t NR = NV * W;
+    static simd::Vec<T> step(simd::Vec<T> acc, simd::Vec<T> a, simd::Vec<T> b) { return simd::fma(a, b, acc); }
 };
 
 // How an A micro-panel is laid out (see gemm_pack.hpp for which source uses which):
@@ -33,13 +40,13 @@ struct Tile {
 // always packed: element (k, j) at b[k * NR + j], 64-byte aligned.
 enum class PanelA { ByColumn, ByRow };
 
-// c[0:MR, 0:NR] (row stride ldc) = alpha * a * b + beta * c + bias[0:NR] (bias may be null).
-// When beta == 0, c is not read.
-template <class T, PanelA kLayout>
+// c[0:MR, 0:NR] (row stride ldc) = alpha * a * b + beta * c + bias[0:NR] (bias may be null), over kc
+// packed elements. When beta == 0, c is not read.
+template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 [[gnu::hot]] inline void micro_kernel(index_t kc, const T* __restrict a, index_t sa, const T* __restrict b, T alpha,
                                       T beta, const T* bias, T* c, index_t ldc) {
     using V = simd::Vec<T>;
-    constexpr int MR = Tile<T>::MR, NV = Tile<T>::NV, W = Tile<T>::W, NR = NV * W;
+    constexpr int MR = Arith::MR, NV = Arith::NV, W = Arith::W, NR = NV * W;
 
     // C is touched only after the k loop: ask for its lines now so that they arrive meanwhile.
 #pragma GCC unroll 16
@@ -61,7 +68,7 @@ template <class T, PanelA kLayout>
         for (int i = 0; i < MR; ++i) {
             const V ai(kLayout == PanelA::ByRow ? a[i * sa + k] : a[k * MR + i]);
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) acc[i][v] = simd::fma(ai, bv[v], acc[i][v]);
+            for (int v = 0; v < NV; ++v) acc[i][v] = Arith::step(acc[i][v], ai, bv[v]);
         }
     }
 
@@ -80,23 +87,28 @@ template <class T, PanelA kLayout>
 
 // A tile of rows x cols <= MR x NR: full tiles go straight to C; edge tiles are computed into a local
 // buffer and merged, so that the packed panels (zero-padded to MR / NR) never need a masked kernel.
-template <class T, PanelA kLayout>
+// The merge is the kernel's epilogue on the first `cols` lanes, so an output gets the same bits
+// whether it falls in a full or an edge tile (and so whatever the tile of the Arith).
+template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 inline void compute_tile(index_t kc, const T* a, index_t sa, const T* b, index_t rows, index_t cols, T alpha, T beta,
                          const T* bias, T* c, index_t ldc) {
-    constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+    using V = simd::Vec<T>;
+    constexpr index_t MR = Arith::MR, NR = Arith::NR, W = Arith::W;
     if (rows == MR && cols == NR) {
-        micro_kernel<T, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc);
+        micro_kernel<Arith, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc);
         return;
     }
     alignas(64) T tile[MR * NR];
-    micro_kernel<T, kLayout>(kc, a, sa, b, T(1), T(0), nullptr, tile, NR);
+    micro_kernel<Arith, kLayout>(kc, a, sa, b, T(1), T(0), static_cast<const T*>(nullptr), tile, NR);
+    const V va(alpha), vb(beta);
     for (index_t i = 0; i < rows; ++i)
-        for (index_t j = 0; j < cols; ++j) {
-            T v = alpha * tile[i * NR + j];
-            if (bias) v += bias[j];
-            T& cij = c[i * ldc + j];
-            cij = beta == T(0) ? v : v + beta * cij;
-        }
+        simd::for_chunks<T>(cols, [&](index_t j, auto lanes) {
+            V r = va * V::load(tile + i * NR + j);
+            if (bias) r = r + lanes.load(bias + j);
+            if (beta != T(0)) r = simd::fma(vb, lanes.load(c + i * ldc + j), r);
+            lanes.store(c + i * ldc + j, r);
+        });
+    static_assert(NR % W == 0);
 }
 
 }  // namespace ink::kernels::detail

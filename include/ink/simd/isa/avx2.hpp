@@ -86,6 +86,13 @@ inline __m256 exponent(__m256 x) {
     const __m256i e = _mm256_sub_epi32(biased, _mm256_set1_epi32(127));
     return _mm256_sub_ps(_mm256_cvtepi32_ps(e), _mm256_and_ps(tiny, _mm256_set1_ps(32.0f)));
 }
+// bf16 pairs (see ink/simd/bf16.hpp): each 32-bit lane holds two bf16, the even one in the low half.
+inline __m256 bf16_low(__m256 a) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 16)); }
+inline __m256 bf16_high(__m256 a) {
+    return _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(int(0xffff0000u))));
+}
 }  // namespace isa
+
+inline constexpr bool kHasBf16Dot = false;  // bf16 products are emulated with FMAs (ink/simd/bf16.hpp)
 
 }  // namespace ink::simd

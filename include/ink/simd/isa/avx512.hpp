@@ -71,6 +71,39 @@ inline __m512 ldexp(__m512 a, __m512 n) { return _mm512_maskz_scalef_ps(kAll16, 
 // x = m * 2^e with m in [1, 2) and e integral, for finite x > 0 including subnormals.
 inline __m512 mantissa(__m512 x) { return _mm512_maskz_getmant_ps(kAll16, x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
 inline __m512 exponent(__m512 x) { return _mm512_maskz_getexp_ps(kAll16, x); }
+// bf16 pairs (see ink/simd/bf16.hpp): each 32-bit lane holds two bf16, the even one in the low half.
+// As floats: the low bf16 (bits << 16) and the high one (bits with the low half cleared).
+inline __m512 bf16_low(__m512 a) {
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll16, _mm512_castps_si512(a), 16));
+}
+inline __m512 bf16_high(__m512 a) {
+    const __m512i high = _mm512_set1_epi32(int(0xffff0000u));
+    return _mm512_castsi512_ps(_mm512_maskz_and_epi32(kAll16, _mm512_castps_si512(a), high));
+}
 }  // namespace isa
+
+#if defined(__AVX512BF16__)
+// AVX512-BF16: vdpbf16ps and vcvtne2ps2bf16. Their rounding, as measured on Zen 4
+// (tests/kernels/test_gemm_bf16.cpp): see ink/simd/bf16.hpp.
+inline constexpr bool kHasBf16Dot = true;
+#define INK_SIMD_BF16_NATIVE 1
+namespace isa {
+// acc + a.odd * b.odd + a.even * b.even per lane, as two FMAs (odd first) with denormals flushed.
+inline __m512 dot_bf16(__m512 acc, __m512 a, __m512 b) {
+    return _mm512_dpbf16_ps(acc, (__m512bh)_mm512_castps_si512(a), (__m512bh)_mm512_castps_si512(b));
+}
+// 32 consecutive floats lo[0..15], hi[0..15] -> 16 pairs (lo0, lo1), (lo2, lo3), ...
+inline __m512 bf16_pairs_of_run(__m512 lo, __m512 hi) { return (__m512)_mm512_cvtne2ps_pbh(hi, lo); }
+// Lane j -> the pair (even[j], odd[j]).
+inline __m512 bf16_pairs_of_lanes(__m512 even, __m512 odd) {
+    const __m512i runs = _mm512_castps_si512((__m512)_mm512_cvtne2ps_pbh(odd, even));  // even 0..15, odd 0..15
+    const __m512i zip = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_castsi512_ps(_mm512_permutexvar_epi16(zip, runs));
+}
+}  // namespace isa
+#else
+inline constexpr bool kHasBf16Dot = false;
+#endif
 
 }  // namespace ink::simd

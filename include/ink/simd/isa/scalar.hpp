@@ -3,6 +3,8 @@
 // One of the per-instruction-set blocks of the SIMD layer (see ink/simd/vec.hpp for the contract);
 // included by vec.hpp only.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "ink/core/shape.hpp"
 
@@ -37,6 +39,23 @@ inline float mantissa(float x) {
     return 2.0f * std::frexp(x, &e);
 }
 inline float exponent(float x) { return static_cast<float>(std::ilogb(x)); }
+// bf16 pairs (see ink/simd/bf16.hpp): the 32 bits hold two bf16, the even one in the low half.
+inline float bf16_low(float a) {
+    std::uint32_t u;
+    std::memcpy(&u, &a, 4);
+    u <<= 16;
+    std::memcpy(&a, &u, 4);
+    return a;
+}
+inline float bf16_high(float a) {
+    std::uint32_t u;
+    std::memcpy(&u, &a, 4);
+    u &= 0xffff0000u;
+    std::memcpy(&a, &u, 4);
+    return a;
+}
 }  // namespace isa
+
+inline constexpr bool kHasBf16Dot = false;  // bf16 products are emulated with FMAs (ink/simd/bf16.hpp)
 
 }  // namespace ink::simd
