@@ -15,11 +15,11 @@
 
 #include "ink/autograd/var.hpp"
 #include "ink/core/error.hpp"
+#include "ink/nn/module.hpp"  // NamedParameters, what Module::named_parameters() returns (a light header)
 
 namespace ink::optim {
 
-template <class T>
-using NamedParameters = std::vector<std::pair<std::string, Var<T>>>;
+using nn::NamedParameters;
 
 template <class T>
 class Optimizer {
