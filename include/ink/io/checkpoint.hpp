@@ -8,17 +8,21 @@
 //             "ink.step"        the training step (decimal)
 //             "ink.optimizer"   the rule ("Adam", ...), with "ink.optimizer.steps" and "ink.optimizer.lr"
 //             "ink.rng.<name>"  "<seed> <counter>" of each saved Rng (decimal u64s)
+//             "ink.batches"     "<epoch> <position>" of the mini-batch order (data/batches.hpp), if saved
 //             anything else     the user's metadata (vocabulary, hyper-parameters as JSON, ...)
 //
 // Loading is strict and all-or-nothing: every parameter must be present with its shape and dtype, no
 // unknown "model." tensor may remain, and nothing is modified unless the whole file checks out.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
 
+#include "ink/core/parse.hpp"
 #include "ink/core/rng.hpp"
+#include "ink/data/batches.hpp"
 #include "ink/io/safetensors.hpp"
 #include "ink/nn/module.hpp"
 #include "ink/optim/optimizer.hpp"
@@ -32,6 +36,7 @@ struct CheckpointInfo {
     std::int64_t step = 0;
     std::map<std::string, Rng::State> rngs;         // e.g. {"init", ...}, {"data", ...}
     std::map<std::string, std::string> metadata;    // user fields; keys must not start with "ink."
+    std::optional<data::Batches::State> batches{};  // where the batch order stands (a training loop's)
 };
 
 namespace detail {
@@ -69,6 +74,7 @@ void save_checkpoint(const std::string& path, const nn::Module<T>& model,
     }
     for (const auto& [name, s] : info.rngs)
         d.metadata["ink.rng." + name] = std::to_string(s.seed) + " " + std::to_string(s.counter);
+    if (info.batches) d.metadata["ink.batches"] = std::to_string(info.batches->epoch) + " " + std::to_string(info.batches->position);
     for (const auto& [key, value] : info.metadata) {
         INK_CHECK(!detail::reserved_key(key), "save_checkpoint '", path, "': metadata key '", key,
                   "' is reserved (keys starting with 'ink.' belong to the format)");
@@ -129,6 +135,13 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
             if (space == std::string::npos) fail("metadata field '", key, "' is '", value, "', expected '<seed> <counter>'");
             info.rngs[key.substr(8)] = {detail::parse_u64(d, key, value.substr(0, space)),
                                         detail::parse_u64(d, key, value.substr(space + 1))};
+        } else if (key == "ink.batches") {
+            const auto space = value.find(' ');
+            const std::string what = "checkpoint '" + path + "': metadata field 'ink.batches' ('<epoch> <position>')";
+            if (space == std::string::npos) fail("metadata field '", key, "' is '", value, "', expected '<epoch> <position>'");
+            info.batches = data::Batches::State{parse_number<std::uint64_t>(std::string_view(value).substr(0, space), what),
+                                                parse_number<index_t>(std::string_view(value).substr(space + 1), what)};
+            if (info.batches->position < 0) fail("metadata field '", key, "' has a negative position: '", value, "'");
         } else if (!detail::reserved_key(key)) {
             info.metadata[key] = value;
         }
