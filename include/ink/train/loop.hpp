@@ -127,13 +127,12 @@ public:
     LoopOptions options;
     Hooks hooks;
     Metadata metadata;  // saved in every checkpoint (settings, vocabulary, ...)
-    History history;
+    History history;  // of options.history_columns (set up by run() or resume())
 
     Loop(nn::Module<T>& model, optim::Optimizer<T>& optimizer, data::Batches& batches, LoopOptions o)
         : options(std::move(o)), model_(model), optimizer_(optimizer), batches_(batches) {
         INK_CHECK(options.epochs >= 0 && options.steps >= 0 && options.log_every >= 0,
                   "train::Loop: epochs, steps and log_every must be non-negative");
-        if (!options.history_columns.empty()) history = History(options.history_columns);
         sums_.assign(options.metrics.size(), 0.0);
     }
     Loop(const Loop&) = delete;
@@ -208,6 +207,7 @@ public:
     // checkpoint, and resume() continues it.
     Outcome run() {
         INK_CHECK(bool(hooks.step), "train::Loop: hooks.step is not set");
+        if (history.columns().empty() && !options.history_columns.empty()) history = History(options.history_columns);
         util::InterruptGuard interrupt;
         auto stop = [&] { return interrupt.requested() || (hooks.should_stop && hooks.should_stop()); };
         return options.steps > 0 ? run_steps(stop) : run_epochs(stop);
