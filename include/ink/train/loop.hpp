@@ -1,47 +1,17 @@
 #pragma once
-// Loop<T>: the bookkeeping of a training run around the user's own step, so that a model of one's
-// own gets what ink's examples have: epochs and the position inside one, the shuffled batch order,
-// a progress line, a per-epoch history (CSV and plot), an atomic checkpoint after every epoch,
-// resuming with the same bits, and a clean stop on Ctrl-C / SIGTERM after a checkpoint.
-//
-//     ink::train::Loop<float> loop(model, adam, batches, {.epochs = 20, .metrics = {"loss"},
-//                                                          .checkpoint = "run/model.safetensors"});
-//     loop.track("noise", noise);                           // an Rng saved with the run
-//     loop.hooks.step = [&](std::span<const index_t> rows, std::span<double> metrics) {
-//         adam.zero_grad();
-//         const Var<float> loss = model.loss(gather_rows(train, rows, buffer));
-//         loop.backward(loss);                              // backward + the after_backward hook
-//         adam.step();
-//         metrics[0] = loss.value()[0];
-//         return index_t(rows.size());                      // samples: the weight of the means
-//     };
-//     if (resume) loop.resume();
-//     return loop.run() == ink::train::Outcome::finished ? 0 : 130;
-//
-// The loop calls the user's code through plain std::function hooks (Hooks below); it owns no
-// model code. It runs in one of two modes:
-//   epoch mode (options.epochs): one step per batch of `batches`; after each epoch the end_period
-//     hook turns the epoch's means into a history row, then the checkpoint and the history files
-//     are written.
-//   step mode (options.steps > 0): that many steps, each drawing its own batches with next_batch()
-//     (a GAN's critic steps); a history row every options.log_every steps; a checkpoint whenever
-//     the after_step hook asks (after an evaluation), at the end, and when stopped.
-//
-// The checkpoint (io/checkpoint.hpp) holds the model, the optimizer, the step count, the batch
-// order's state, the tracked Rngs, the running means and seconds of the period in progress
-// ("train.state"), the history ("train.history", as CSV text), `metadata` and what the
-// on_checkpoint hook adds. A run stopped anywhere and resumed gives the bits of an uninterrupted run
-// (same seed and thread count).
-//
-// Distributed training (hooks for a data-parallel layer; the loop itself knows nothing of MPI):
-//   - batches.shard(rank, ranks) before the run: each rank trains on its slice of every global
-//     batch, in the same shuffled order on every rank;
-//   - options.writes_files = (rank == 0): only that process writes checkpoints, the history and the
-//     progress line; every rank can resume() from the checkpoint;
-//   - hooks.after_backward: run by backward() between the gradients and the optimizer step, e.g.
-//     to average the gradients across ranks (a step that calls backward itself calls it too);
-//   - hooks.should_stop: polled after every step besides Ctrl-C, e.g. an OR of every rank's flag,
-//     so that all ranks stop after the same step.
+// Loop<T>: the bookkeeping of a training run around the user's own step: epochs and the position
+// inside one, the shuffled batch order, a progress line, a per-epoch history (CSV and plot), an
+// atomic checkpoint after every epoch, resuming with the same bits, and a clean stop on Ctrl-C /
+// SIGTERM after a checkpoint. It calls the user's code through std::function hooks and owns no model
+// code; docs/train.md has a complete example, what the checkpoint holds, and the modes:
+//   epoch mode (options.epochs): one step per batch; after each epoch a history row, a checkpoint;
+//   step mode (options.steps > 0): each step draws its own batches with next_batch() (a GAN's
+//     critic steps); a history row every log_every steps; a checkpoint when after_step asks.
+// Hooks for a data-parallel layer (the loop knows nothing of MPI): batches.shard(rank, ranks) (each
+// rank takes its slice of every global batch, same order everywhere); options.writes_files = rank 0
+// only; hooks.after_backward, run by backward() before the optimizer step (gradient averaging);
+// hooks.should_stop, polled after every step (an OR over ranks, so that all stop together).
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -133,7 +103,6 @@ public:
         : options(std::move(o)), model_(model), optimizer_(optimizer), batches_(batches) {
         INK_CHECK(options.epochs >= 0 && options.steps >= 0 && options.log_every >= 0,
                   "train::Loop: epochs, steps and log_every must be non-negative");
-        sums_.assign(options.metrics.size(), 0.0);
     }
     Loop(const Loop&) = delete;
     Loop& operator=(const Loop&) = delete;
@@ -182,22 +151,13 @@ public:
             if (saved.columns() != options.history_columns) fail("its history has other columns than this run's");
             history = std::move(saved);
         }
-        const std::string& state = field(info.metadata, "train.state", path);
-        std::vector<std::string_view> numbers;
-        for (std::string_view s = state; !s.empty();) {
-            const auto space = s.find(' ');
-            numbers.push_back(s.substr(0, space));
-            s.remove_prefix(space == std::string_view::npos ? s.size() : space + 1);
-        }
-        if (numbers.size() != 3 + sums_.size())
-            fail("'train.state' has ", numbers.size(), " numbers, expected ", 3 + sums_.size(), " (",
-                 sums_.size(), " metrics)");
-        const std::string what = where + ": metadata field 'train.state'";
-        total_seconds_ = parse_number<double>(numbers[0], what);
-        period_seconds_ = parse_number<double>(numbers[1], what);
-        samples_ = parse_number<index_t>(numbers[2], what);
-        if (samples_ < 0) fail("'train.state' counts ", samples_, " samples");
-        for (std::size_t i = 0; i < sums_.size(); ++i) sums_[i] = parse_real(numbers[3 + i], what);
+        const History state = History::from_csv(field(info.metadata, "train.state", path), where + ", 'train.state'");
+        if (state.columns() != state_columns() || state.size() != 1) fail("'train.state' is not this run's (other metrics)");
+        total_seconds_ = state.row(0)[0], period_seconds_ = state.row(0)[1];
+        const double samples = state.row(0)[2];
+        if (!(samples >= 0 && samples < 0x1p53 && samples == std::floor(samples))) fail("'train.state' counts ", samples, " samples");
+        samples_ = index_t(samples);
+        sums_.assign(state.row(0).begin() + 3, state.row(0).end());
         for (auto it = info.metadata.begin(); it != info.metadata.end();)
             it = it->first.rfind("train.", 0) == 0 ? info.metadata.erase(it) : std::next(it);
         return std::move(info.metadata);
@@ -208,6 +168,7 @@ public:
     Outcome run() {
         INK_CHECK(bool(hooks.step), "train::Loop: hooks.step is not set");
         if (history.columns().empty() && !options.history_columns.empty()) history = History(options.history_columns);
+        sums_.resize(options.metrics.size());  // zeros, unless resume() restored them
         util::InterruptGuard interrupt;
         auto stop = [&] { return interrupt.requested() || (hooks.should_stop && hooks.should_stop()); };
         return options.steps > 0 ? run_steps(stop) : run_epochs(stop);
@@ -226,9 +187,11 @@ public:
             for (const auto& [key, value] : info.metadata)
                 INK_CHECK(key.rfind("train.", 0) != 0, "train::Loop: metadata key '", key,
                           "' is reserved (keys starting with 'train.' belong to the loop)");
-            std::string state = number(total_seconds_) + " " + number(period_seconds_) + " " + std::to_string(samples_);
-            for (const double s : sums_) state += " " + number(s);
-            info.metadata["train.state"] = state;
+            History state(state_columns());
+            std::vector<double> row{total_seconds_, period_seconds_, double(samples_)};
+            row.insert(row.end(), sums_.begin(), sums_.end());
+            state.add_row(std::move(row));
+            info.metadata["train.state"] = state.csv();
             if (!options.history_columns.empty()) info.metadata["train.history"] = history.csv();
             create_parent(options.checkpoint);
             io::save_checkpoint(options.checkpoint, model_, &optimizer_, info);
@@ -248,7 +211,12 @@ public:
     }
 
 private:
-    static std::string number(double v) { return util::CsvWriter::Cell(v).text(); }  // shortest exact text
+    // "train.state": the running sums of the period in progress, as a one-row table.
+    std::vector<std::string> state_columns() const {
+        std::vector<std::string> c{"total_seconds", "period_seconds", "samples"};
+        for (const auto& m : options.metrics) c.push_back("sum_" + m);
+        return c;
+    }
     static void create_parent(const std::string& file) {
         const auto parent = std::filesystem::absolute(file).parent_path();
         std::filesystem::create_directories(parent);
