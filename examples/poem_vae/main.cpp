@@ -72,28 +72,6 @@ void add_decode_options(CLI::App& cmd, DecodeFlags& flags) {
         ->capture_default_str();
 }
 
-// The per-epoch records as a CSV table and a plot of the losses, beside the model.
-inline void write_history(const std::string& model, const nlohmann::json& history) {
-    ink::util::CsvWriter csv({"epoch", "train_loss", "train_reconstruction", "train_kl", "valid_loss",
-                              "valid_reconstruction", "valid_kl", "seconds"});
-    ink::util::Series train{"training", {}, {}}, valid{"validation", {}, {}};
-    for (const auto& r : history) {
-        const auto& t = r.at("train");
-        const auto& v = r.at("valid");
-        csv.add_row({r.at("epoch").get<int>(), t[0].get<double>(), t[1].get<double>(), t[2].get<double>(),
-                     v[0].get<double>(), v[1].get<double>(), v[2].get<double>(), r.at("seconds").get<double>()});
-        train.y.push_back(t[0].get<double>());
-        valid.y.push_back(v[0].get<double>());
-    }
-    csv.save(beside(model, ".history.csv"));
-    ink::util::PlotOptions plot;
-    plot.title = "poem VAE: loss per couplet (reconstruction + KL)";
-    plot.x_label = "epoch";
-    plot.y_label = "nats per couplet";
-    plot.markers = true;
-    ink::util::write_png(ink::util::line_plot({train, valid}, plot), beside(model, ".loss.png"));
-}
-
 // ---- train -----------------------------------------------------------------------------------------
 
 struct TrainOptions {
@@ -104,24 +82,21 @@ struct TrainOptions {
 };
 
 int train(const CommonOptions& common, TrainOptions o) {
-    std::map<std::string, std::string> meta;
-    const std::string history_key = "poem.history";
-    nlohmann::json history = nlohmann::json::array();
+    using ink::train::field;
+    const std::string& path = common.model;
     int threads = common.threads > 0 ? common.threads : ink::num_threads();
-    if (o.resume) {
-        INK_CHECK(fs::exists(common.model), "--resume: no checkpoint at '", common.model, "'");
-        meta = ink::io::load_safetensors(common.model).metadata;
-        INK_CHECK(meta.count("poem.seed"), "'", common.model, "' is not an ink-poem checkpoint");
-        o.seed = std::stoull(meta.at("poem.seed"));
-        o.script = meta.at("poem.script");
-        const int saved = std::stoi(meta.at("poem.threads"));
+    ink::train::Metadata meta;
+    if (o.resume) {  // the run's seed, script and threads, before anything is built
+        meta = ink::train::read_metadata(path, "--resume continues a run saved there");
+        o.seed = ink::parse_number<std::uint64_t>(field(meta, "poem.seed", path), "'" + path + "': poem.seed");
+        o.script = field(meta, "poem.script", path);
+        const int saved = ink::parse_number<int>(field(meta, "poem.threads", path), "'" + path + "': poem.threads");
         if (common.threads == 0) threads = saved;
         if (threads != saved)
             std::cerr << "note: the run used " << saved << " threads, this one " << threads
                       << ": the numbers will differ slightly from an uninterrupted run\n";
     } else {
-        INK_CHECK(!fs::exists(common.model), "'", common.model,
-                  "' exists: pass --resume to continue training it, or choose another --model");
+        INK_CHECK(!fs::exists(path), "'", path, "' exists: pass --resume to continue training it, or choose another --model");
     }
     ink::set_num_threads(threads);
 
@@ -132,77 +107,50 @@ int train(const CommonOptions& common, TrainOptions o) {
 
     Hyper h;
     h.vocab = corpus.vocab.size();
-    Trainer trainer(h, corpus.train.dim(0), o.seed);
+    Trainer trainer(h, corpus.train, o.seed);
+    ink::train::Loop<float>& loop = trainer.loop;
+    loop.options.epochs = o.epochs;
+    loop.options.checkpoint = path;
+    loop.options.history_columns = {"epoch", "train_loss", "train_reconstruction", "train_kl", "valid_loss",
+                                    "valid_reconstruction", "valid_kl", "seconds"};
+    loop.options.history_csv = beside(path, ".history.csv");
+    loop.options.history_plot = beside(path, ".loss.png");
+    loop.options.plot_series = {{"training", "train_loss"}, {"validation", "valid_loss"}};
+    loop.options.plot = {.title = "poem VAE: loss per couplet (reconstruction + KL)", .x_label = "epoch",
+                         .y_label = "nats per couplet", .markers = true};
     if (o.resume) {
-        INK_CHECK(Vocab::from_json(meta.at("poem.vocab")) == corpus.vocab, "'", common.model,
+        INK_CHECK(Vocab::from_json(field(meta, "poem.vocab", path)) == corpus.vocab, "'", path,
                   "' was trained on another vocabulary than this corpus has");
-        meta = trainer.load(common.model);
-        history = nlohmann::json::parse(meta.at(history_key));
-        std::cerr << "resuming at epoch " << trainer.batches.epoch() + 1 << ", couplet "
-                  << trainer.batches.state().position << " (step " << trainer.step_count() << ")\n";
+        loop.metadata = loop.resume();
+        std::cerr << "resuming at epoch " << loop.epoch() + 1 << ", couplet " << loop.position() << " (step "
+                  << trainer.step_count() << ")\n";
     } else {
-        meta["poem.vocab"] = corpus.vocab.to_json();
-        meta["poem.script"] = o.script;
-        meta["poem.seed"] = std::to_string(o.seed);
-        meta["poem.threads"] = std::to_string(threads);
+        loop.metadata.insert({{"poem.vocab", corpus.vocab.to_json()}, {"poem.script", o.script},
+                              {"poem.seed", std::to_string(o.seed)}, {"poem.threads", std::to_string(threads)}});
         std::cerr << "model: " << trainer.model.num_parameters() << " parameters\n";
     }
-    fs::create_directories(fs::absolute(common.model).parent_path());
-    auto save = [&] {
-        meta[history_key] = history.dump();
-        trainer.save(common.model, meta);
-    };
 
     // The same three latent points every epoch, to watch the samples improve.
     const Tensor<float> sample_z = prior_sample(3, h.latent, 7);
-    const DecodeOptions sample_decode;
-    ink::util::InterruptGuard interrupt;
-    Tensor<std::int32_t> buffer = Tensor<std::int32_t>::empty({kBatch, kLength});
-    while (int(trainer.batches.epoch()) < o.epochs) {
-        const int epoch = int(trainer.batches.epoch()) + 1;
-        ink::util::Timer timer;
-        ink::util::ProgressBar bar(trainer.batches.batches_per_epoch(),
-                                   "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs));
-        std::int64_t done = (trainer.batches.state().position + kBatch - 1) / kBatch;
-        for (auto rows = trainer.batches.next(); !rows.empty(); rows = trainer.batches.next()) {
-            trainer.step(ink::data::gather_rows(corpus.train, rows, buffer));
-            const Losses m = trainer.epoch_sums.mean();
-            bar.update(++done, {{"loss", m.total}, {"rec", m.reconstruction}, {"kl", m.kl}}, index_t(rows.size()));
-            if (interrupt.requested()) {
-                bar.finish();
-                save();
-                std::cerr << "interrupted: saved epoch " << epoch << " at couplet " << trainer.batches.state().position
-                          << " to " << common.model << "; continue with: ink-poem train --resume --model "
-                          << common.model << " --epochs " << o.epochs << "\n";
-                return 130;
-            }
-        }
-        bar.finish();
-        const Losses tr = trainer.epoch_sums.mean();
+    loop.hooks.end_period = [&](const ink::train::Period& p) {
         const Losses va = trainer.evaluate(corpus.valid);
-        trainer.epoch_sums = {};
-        ink::Rng pick(0);
-        const auto samples = decode_latents(trainer.model, sample_z, sample_decode, pick);
-        nlohmann::json record = {{"epoch", epoch},
-                                 {"train", {tr.total, tr.reconstruction, tr.kl}},
-                                 {"valid", {va.total, va.reconstruction, va.kl}},
-                                 {"seconds", timer.seconds()},
-                                 {"samples", nlohmann::json::array()}};
         std::printf("epoch %d: train %.2f (rec %.2f, KL %.2f)  validation %.2f (rec %.2f, KL %.2f) nats/couplet\n",
-                    epoch, tr.total, tr.reconstruction, tr.kl, va.total, va.reconstruction, va.kl);
-        for (const Couplet& c : samples) {
+                    int(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction, va.kl);
+        ink::Rng pick(0);
+        for (const Couplet& c : decode_latents(trainer.model, sample_z, DecodeOptions{}, pick))
             std::printf("  %s\n", format(corpus.vocab, c).c_str());
-            record["samples"].push_back(format(corpus.vocab, c));
-        }
         std::fflush(stdout);
-        history.push_back(record);
-        save();
-        write_history(common.model, history);
+        return std::vector<double>{double(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction,
+                                   va.kl, p.seconds};
+    };
+    if (loop.run() == ink::train::Outcome::stopped) {
+        std::cerr << "interrupted: saved epoch " << loop.epoch() + 1 << " at couplet " << loop.position() << " to "
+                  << path << "; continue with: ink-poem train --resume --model " << path << " --epochs " << o.epochs << "\n";
+        return 130;
     }
-    std::cerr << common.model << ": " << trainer.batches.epoch() << " epochs trained\n";
+    std::cerr << path << ": " << loop.epoch() << " epochs trained\n";
     return 0;
 }
-
 
 // ---- generate, reconstruct, interpolate, acrostic: printers over Poet (poet.hpp) ---------------------
 

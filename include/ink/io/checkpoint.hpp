@@ -8,6 +8,7 @@
 //             "ink.step"        the training step (decimal)
 //             "ink.optimizer"   the rule ("Adam", ...), with "ink.optimizer.steps" and "ink.optimizer.lr"
 //             "ink.rng.<name>"  "<seed> <counter>" of each saved Rng (decimal u64s)
+//             "ink.batches"     "<epoch> <position>" of the mini-batch order (data/batches.hpp), if saved
 //             anything else     the user's metadata (vocabulary, hyper-parameters as JSON, ...)
 //
 // Loading is strict and all-or-nothing: every parameter (and, with an optimizer, every state buffer)
@@ -17,6 +18,7 @@
 #include <charconv>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -26,6 +28,7 @@
 
 #include "ink/core/parse.hpp"
 #include "ink/core/rng.hpp"
+#include "ink/data/batches.hpp"
 #include "ink/io/safetensors.hpp"
 #include "ink/nn/module.hpp"
 #include "ink/optim/optimizer.hpp"
@@ -39,6 +42,7 @@ struct CheckpointInfo {
     std::int64_t step = 0;                          // >= 0
     std::map<std::string, Rng::State> rngs;         // e.g. {"init", ...}, {"data", ...}
     std::map<std::string, std::string> metadata;    // user fields; keys must not start with "ink."
+    std::optional<data::Batches::State> batches{};  // where the batch order stands (a training loop's)
 };
 
 namespace detail {
@@ -73,6 +77,8 @@ void save_checkpoint(const std::string& path, const nn::Module<T>& model,
     }
     for (const auto& [name, s] : info.rngs)
         d.metadata["ink.rng." + name] = std::to_string(s.seed) + " " + std::to_string(s.counter);
+    if (info.batches)
+        d.metadata["ink.batches"] = std::to_string(info.batches->epoch) + " " + std::to_string(info.batches->position);
     for (const auto& [key, value] : info.metadata) {
         INK_CHECK(!detail::starts_with(key, "ink."), "save_checkpoint '", path, "': metadata key '", key,
                   "' is reserved (keys starting with 'ink.' belong to the format)");
@@ -147,6 +153,13 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
             if (space == std::string::npos) fail(key, " = '", value, "' is not '<seed> <counter>'");
             info.rngs[key.substr(8)] = {number(key + " (seed)", std::string_view(value).substr(0, space), std::uint64_t{}),
                                         number(key + " (counter)", std::string_view(value).substr(space + 1), std::uint64_t{})};
+        } else if (key == "ink.batches") {
+            const auto space = value.find(' ');
+            if (space == std::string::npos) fail(key, " = '", value, "' is not '<epoch> <position>'");
+            info.batches = data::Batches::State{
+                number(key + " (epoch)", std::string_view(value).substr(0, space), std::uint64_t{}),
+                number(key + " (position)", std::string_view(value).substr(space + 1), index_t{})};
+            if (info.batches->position < 0) fail(key, " = '", value, "': the position must be non-negative");
         } else if (!detail::starts_with(key, "ink.")) {
             info.metadata[key] = value;
         } else if (key != "ink.format" && key != "ink.step" && key != "ink.optimizer" && key != "ink.optimizer.steps" &&
