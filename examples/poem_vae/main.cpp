@@ -6,6 +6,7 @@
 //   ink-poem interpolate "couplet A" "couplet B" [--steps 8]
 //   ink-poem acrostic 春风
 //   ink-poem metrics [-n 1000]
+//   ink-poem serve [--host 127.0.0.1] [--port 8080] [--model FILE] [--threads N]   (the web page)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -18,6 +19,10 @@
 
 #include "poet.hpp"
 #include "trainer.hpp"
+#if defined(INK_POEM_SERVE)
+#include "http.hpp"
+#include "web_assets.hpp"
+#endif
 
 namespace poem {
 
@@ -223,6 +228,25 @@ int acrostic(const CommonOptions& common, const std::string& heads, const Decode
     return 0;
 }
 
+// ---- serve: the web page and its JSON API (serve.hpp, http.hpp) ------------------------------------------
+
+#if defined(INK_POEM_SERVE)
+struct ServeOptions {
+    poem::serve::HttpOptions http;
+    bool batching = true;
+};
+
+int serve_web(const CommonOptions& common, const ServeOptions& o) {
+    const Poet poet = load_poet(common.model);
+    poem::serve::ApiOptions api_options;
+    api_options.batching = o.batching;
+    api_options.heavy_slots = ink::num_threads();
+    api_options.assets = poem::serve::kWebAssets;
+    const poem::serve::Api api(poet, api_options);
+    return poem::serve::run_http(api, o.http) ? 0 : 1;
+}
+#endif
+
 // ---- metrics ---------------------------------------------------------------------------------------------
 // How varied and how original generated couplets are, beside the same figures for the corpus.
 
@@ -356,6 +380,20 @@ int main(int argc, char** argv) {
     met_cmd->add_option("--seed", seed, "seed of z and of the corpus sample")->capture_default_str();
     add_decode_options(*met_cmd, method, opt);
 
+#if defined(INK_POEM_SERVE)
+    ServeOptions serve_opt;
+    CLI::App* serve_cmd = app.add_subcommand("serve", "the web page and its JSON API (docs/poem.md)");
+    serve_cmd->add_option("--host", serve_opt.http.host, "address to listen on (loopback unless asked)")->capture_default_str();
+    serve_cmd->add_option("--port", serve_opt.http.port, "port (0: any free one, printed)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    serve_cmd->add_option("--workers", serve_opt.http.workers, "connections served at once")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    serve_cmd->add_flag("--no-batching", [&](std::int64_t) { serve_opt.batching = false; },
+                        "one decoder product per generate request (for measuring the batching)");
+#endif
+
     CLI11_PARSE(app, argc, argv);
     try {
         opt.method = parse_decode(method);
@@ -366,6 +404,9 @@ int main(int argc, char** argv) {
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
         if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
         if (*met_cmd) return metrics(common, n, seed, opt);
+#if defined(INK_POEM_SERVE)
+        if (*serve_cmd) return serve_web(common, serve_opt);
+#endif
     } catch (const ink::Error& e) {
         std::fprintf(stderr, "ink-poem: %s\n", e.what());
         return 1;
