@@ -240,7 +240,8 @@ int serve_web(const CommonOptions& common, const ServeOptions& o) {
     const Poet poet = load_poet(common.model);
     poem::serve::ApiOptions api_options;
     api_options.batching = o.batching;
-    api_options.heavy_slots = ink::num_threads();
+    api_options.compute_threads = common.threads > 0 ? common.threads : ink::num_threads();
+    ink::set_num_threads(1);  // parallel across requests, not inside them (serve.hpp, ApiOptions)
     api_options.assets = poem::serve::kWebAssets;
     const poem::serve::Api api(poet, api_options);
     return poem::serve::run_http(api, o.http) ? 0 : 1;

@@ -220,14 +220,17 @@ private:
 // Collects the decoder products of concurrent generate requests into one (see the top of the file).
 class Batcher {
 public:
-    Batcher(const Poet& poet, index_t max_rows) : poet_(poet), max_rows_(max_rows), worker_([this] { run(); }) {}
+    // `workers` products may run at once, each on one thread.
+    Batcher(const Poet& poet, index_t max_rows, int workers) : poet_(poet), max_rows_(max_rows) {
+        for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { run(); });
+    }
     ~Batcher() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stop_ = true;
         }
         wake_.notify_all();
-        worker_.join();
+        for (std::thread& w : workers_) w.join();
     }
     Batcher(const Batcher&) = delete;
     Batcher& operator=(const Batcher&) = delete;
@@ -302,13 +305,17 @@ private:
     std::deque<Job*> queue_;
     bool stop_ = false;
     std::atomic<std::int64_t> products_{0};
-    std::thread worker_;  // last: starts once the members above exist
+    std::vector<std::thread> workers_;  // last: they start once the members above exist
 };
 
 struct ApiOptions {
     Limits limits;
     bool batching = true;
-    int heavy_slots = 2;  // acrostic / interpolate / reconstruct computed at once (the others wait)
+    // Requests computed at once: batched decoder products, and (separately) acrostic / interpolate /
+    // reconstruct requests; the others wait. One per core, with kernels single-threaded
+    // (ink::set_num_threads(1)): OpenMP teams started from many request threads spin-wait on each
+    // other, which cost 80% of the CPU in a measurement.
+    int compute_threads = 2;
     std::span<const Asset> assets;
 };
 
@@ -318,8 +325,9 @@ public:
         : poet_(poet),
           options_(std::move(options)),
           model_name_(std::filesystem::path(poet.path()).filename().string()),
-          heavy_(std::max(1, options_.heavy_slots)) {
-        if (options_.batching) batcher_ = std::make_unique<Batcher>(poet, options_.limits.batch_rows);
+          heavy_(std::max(1, options_.compute_threads)) {
+        if (options_.batching)
+            batcher_ = std::make_unique<Batcher>(poet, options_.limits.batch_rows, options_.compute_threads);
         if (ink::data::kHaveOpenCC) {
             to_traditional_ = std::make_unique<ink::data::ScriptConverter>("s2t.json");
             to_simplified_ = std::make_unique<ink::data::ScriptConverter>("t2s.json");
