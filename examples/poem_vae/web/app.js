@@ -150,6 +150,7 @@ async function start() {
     state.info = await api.info();
     $('model').textContent = state.info.model + ' (' + state.info.script + ', ' + state.info.vocab + ' characters)';
     $('n').max = String(state.info.limits.n);
+    if (!p.has('script')) $('script').value = state.info.script;  // show the model's own script
     if (!state.info.opencc) $('script').disabled = true;
     await write();
     if (p.has('heads')) await acrostic();
