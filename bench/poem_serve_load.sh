@@ -54,9 +54,21 @@ LUA
   echo "$work/$1.lua"
 }
 
+# The server's CPU time so far (user + system), in clock ticks: on a shared machine the requests per
+# CPU-second tell what an idle machine would do better than the wall clock.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+
 run() {  # path, connections, lua script, note
   echo "== POST $1 ${4:-}: $2 connections, ${seconds} s   ($(uptime | sed 's/.*load/load/'))"
-  wrk --latency -t "$(( $2 < 2 ? 1 : 2 ))" -c "$2" -d "${seconds}s" -s "$3" "$url$1" | grep -E 'Requests/sec|Latency|50%|99%|requests in|Non-2xx|Socket errors'
+  local before after out
+  before=$(cpu_ticks)
+  out=$(wrk --latency --timeout 30s -t "$(( $2 < 2 ? 1 : 2 ))" -c "$2" -d "${seconds}s" -s "$3" "$url$1")
+  after=$(cpu_ticks)
+  echo "$out" | grep -E 'Requests/sec|Latency|50%|99%|requests in|Non-2xx|Socket errors'
+  local requests
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  awk -v r="$requests" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { s = t / hz; printf "  server CPU: %.2f s for %d requests = %.2f ms per request (%.0f requests per CPU-second)\n", s, r, 1000 * s / r, r / s }'
 }
 
 generate=$(post generate '{"n":10,"seed":1}')
