@@ -7,6 +7,7 @@
 //   ink-poem acrostic 春风
 //   ink-poem metrics [-n 1000]
 //   ink-poem export --model CHECKPOINT [--out models/poem-simplified.safetensors] [--dtype bf16]
+//   ink-poem serve [--host 127.0.0.1] [--port 8080] [--model FILE] [--threads N]   (the web page)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -19,6 +20,10 @@
 
 #include "poet.hpp"
 #include "trainer.hpp"
+#if defined(INK_POEM_SERVE)
+#include "http.hpp"
+#include "web_assets.hpp"
+#endif
 
 namespace poem {
 
@@ -203,6 +208,26 @@ int acrostic(const CommonOptions& common, const std::string& heads, const Decode
     std::printf("%s\n", poet.format(poet.acrostic(poet.parse_heads(heads), opt, search)).c_str());
     return 0;
 }
+
+// ---- serve: the web page and its JSON API (serve.hpp, http.hpp) ------------------------------------------
+
+#if defined(INK_POEM_SERVE)
+struct ServeOptions {
+    poem::serve::HttpOptions http;
+    bool batching = true;
+};
+
+int serve_web(const CommonOptions& common, const ServeOptions& o) {
+    const Poet poet = load_poet(common);
+    poem::serve::ApiOptions api_options;
+    api_options.batching = o.batching;
+    api_options.compute_threads = common.threads > 0 ? common.threads : ink::num_threads();
+    ink::set_num_threads(1);  // parallel across requests, not inside them (serve.hpp, ApiOptions)
+    api_options.assets = poem::serve::kWebAssets;
+    const poem::serve::Api api(poet, api_options);
+    return poem::serve::run_http(api, o.http) ? 0 : 1;
+}
+#endif
 
 // ---- metrics ---------------------------------------------------------------------------------------------
 // How varied, how original and how well-toned generated couplets are, beside the same figures for the
@@ -438,6 +463,20 @@ int main(int argc, char** argv) {
     exp_cmd->add_option("--out", export_out, "the model file to write")->capture_default_str();
     exp_cmd->add_option("--dtype", export_dtype, "storage of the weights: bf16, f16 or f32")->capture_default_str();
 
+#if defined(INK_POEM_SERVE)
+    ServeOptions serve_opt;
+    CLI::App* serve_cmd = app.add_subcommand("serve", "the web page and its JSON API (docs/poem.md)");
+    serve_cmd->add_option("--host", serve_opt.http.host, "address to listen on (loopback unless asked)")->capture_default_str();
+    serve_cmd->add_option("--port", serve_opt.http.port, "port (0: any free one, printed)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    serve_cmd->add_option("--workers", serve_opt.http.workers, "connections served at once")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    serve_cmd->add_flag("--no-batching", [&](std::int64_t) { serve_opt.batching = false; },
+                        "one decoder product per generate request (for measuring the batching)");
+#endif
+
     CLI11_PARSE(app, argc, argv);
     try {
         common.model_given = app.get_option("--model")->count() > 0;
@@ -450,6 +489,9 @@ int main(int argc, char** argv) {
         if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
         if (*exp_cmd) return export_model(common, export_out, export_dtype);
         if (*met_cmd) return metrics(common, n, seed, opt, decode.tone_penalty);
+#if defined(INK_POEM_SERVE)
+        if (*serve_cmd) return serve_web(common, serve_opt);
+#endif
     } catch (const ink::Error& e) {
         std::fprintf(stderr, "ink-poem: %s\n", e.what());
         return 1;
