@@ -25,12 +25,10 @@ Dataset load_dataset(const std::string& name, const std::string& dir_option) {
     return ink::data::load_image_dataset(name, dir_option);
 }
 
-// ---- train: load the data, stop cleanly on the first Ctrl-C --------------------------------------
+// ---- train: load the data; the first Ctrl-C stops cleanly --------------------------------------
 
 int train(const TrainOptions& o, const std::string& data_dir) {
-    const Dataset data = load_dataset(o.settings.dataset, data_dir);
-    ink::util::InterruptGuard interrupt;
-    return train(data, o, [&] { return interrupt.requested(); }) ? 0 : 130;
+    return train(load_dataset(o.settings.dataset, data_dir), o, {}) ? 0 : 130;  // the loop stops on Ctrl-C
 }
 
 // ---- pictures and sample: from a checkpoint --------------------------------------------------------
