@@ -16,14 +16,12 @@
 #include <unordered_set>
 #include <vector>
 
-#include "decode.hpp"
+#include "poet.hpp"
 #include "trainer.hpp"
 
 namespace poem {
 
 namespace fs = std::filesystem;
-using ink::data::Script;
-using ink::data::Vocab;
 
 // ---- shared pieces ---------------------------------------------------------------------------------
 
@@ -33,112 +31,11 @@ struct CommonOptions {
     int threads = 0;  // 0: ink's default (all cores)
 };
 
-inline Script parse_script(const std::string& name) {
-    if (name == "simplified") return Script::simplified;
-    if (name == "traditional") return Script::traditional;
-    ink::detail::fail("unknown script '", name, "': expected simplified or traditional");
-}
-inline std::string script_name(Script s) { return s == Script::simplified ? "simplified" : "traditional"; }
-
 // "<model without .safetensors><suffix>": where a run's history and plot go, beside its model.
 inline std::string beside(const std::string& model, const std::string& suffix) {
     fs::path p(model);
     if (p.extension() == ".safetensors") p.replace_extension();
     return p.string() + suffix;
-}
-
-inline std::string format(const Vocab& vocab, const Couplet& c) {
-    return vocab.decode(std::span(c.data(), kLine)) + "，" + vocab.decode(std::span(c.data() + kLine, kLine));
-}
-
-// A trained model with its vocabulary, for the commands that use one.
-struct Trained {
-    std::unique_ptr<PoemVAE<float>> model;
-    Vocab vocab;
-    Script script = Script::simplified;
-};
-
-inline Trained load_trained(const std::string& path) {
-    INK_CHECK(fs::exists(path), "no model at '", path, "': train one first (ink-poem train --model ", path,
-              ", or scripts/poem.sh)");
-    const auto meta = ink::io::load_safetensors(path).metadata;
-    auto field = [&](const char* key) -> const std::string& {
-        const auto it = meta.find(key);
-        INK_CHECK(it != meta.end(), "'", path, "' is not an ink-poem model (no metadata field ", key, ")");
-        return it->second;
-    };
-    Trained t;
-    t.vocab = Vocab::from_json(field("poem.vocab"));
-    t.script = parse_script(field("poem.script"));
-    ink::Rng unused(0);  // the weights come from the file
-    t.model = std::make_unique<PoemVAE<float>>(hyper_from_json(field("poem.hyper")), unused);
-    ink::io::load_checkpoint<float>(path, *t.model, nullptr);
-    return t;
-}
-
-// A couplet typed by the user: "AAAAA，BBBBB" (or with ',' / a space / nothing between the lines,
-// and an optional final '。'). Traditional characters are converted when the model is simplified.
-inline Couplet parse_couplet(const Trained& t, std::string text) {
-    if (t.script == Script::simplified && ink::data::kHaveOpenCC) text = ink::data::ScriptConverter("t2s.json").convert(text);
-    std::vector<std::string> lines(1);
-    std::size_t pos = 0;
-    char32_t cp = 0;
-    while (pos < text.size()) {
-        const std::size_t start = pos;
-        INK_CHECK(ink::data::utf8::next(text, pos, cp), "\"", text, "\" is not valid UTF-8");
-        if (cp == U'，' || cp == U',' || cp == U' ' || cp == U'、') {
-            if (!lines.back().empty()) lines.emplace_back();
-        } else if (cp != U'。' && cp != U'.') {
-            lines.back() += text.substr(start, pos - start);
-        }
-    }
-    if (lines.back().empty()) lines.pop_back();
-    std::vector<std::int32_t> ids;
-    for (std::size_t l = 0; l < lines.size(); ++l) {
-        const auto line = t.vocab.encode(lines[l]);  // throws naming an unknown character
-        INK_CHECK(lines.size() == 1 || line.size() == std::size_t(kLine), "line ", l + 1, " of \"", text, "\" has ",
-                  line.size(), " characters, expected ", kLine);
-        ids.insert(ids.end(), line.begin(), line.end());
-    }
-    INK_CHECK(ids.size() == std::size_t(kLength), "\"", text, "\" has ", ids.size(),
-              " characters, expected a couplet of two lines of ", kLine, " (", kLength, " characters)");
-    Couplet c{};
-    std::copy(ids.begin(), ids.end(), c.begin());
-    return c;
-}
-
-// Decodes z (n, latent) into n couplets, in chunks so that the logits stay small; `edit` may change a
-// couplet's logits (10, V) before decoding (the acrostic fixes two characters).
-template <class Edit = std::nullptr_t>
-std::vector<Couplet> decode_latents(const PoemVAE<float>& model, const Tensor<float>& z, const DecodeOptions& opt,
-                                    ink::Rng& rng, Edit edit = nullptr) {
-    ink::NoGradGuard no_grad;
-    const index_t n = z.dim(0), V = model.hyper.vocab, chunk = 64;  // logits of a chunk: 20 MB
-    std::vector<Couplet> out;
-    out.reserve(std::size_t(n));
-    for (index_t r = 0; r < n; r += chunk) {
-        Tensor<float> logits = model.decode(Var<float>(z.rows(r, std::min(n, r + chunk)))).value();
-        for (index_t i = 0; i < logits.dim(0); ++i) {
-            float* l = logits.data() + i * kLength * V;
-            if constexpr (!std::is_same_v<Edit, std::nullptr_t>) edit(l);
-            out.push_back(decode(l, V, opt, rng));
-        }
-    }
-    return out;
-}
-
-inline Tensor<float> prior_sample(index_t n, index_t latent, std::uint64_t seed) {
-    Tensor<float> z = Tensor<float>::empty({n, latent});
-    ink::Rng(seed).fill_normal(z.data(), z.numel(), 0.0f, 1.0f);
-    return z;
-}
-
-// The posterior means of couplets.
-inline Tensor<float> posterior_means(const PoemVAE<float>& model, const std::vector<Couplet>& couplets) {
-    ink::NoGradGuard no_grad;
-    Tensor<std::int32_t> ids = Tensor<std::int32_t>::empty({index_t(couplets.size()), kLength});
-    for (std::size_t i = 0; i < couplets.size(); ++i) std::copy(couplets[i].begin(), couplets[i].end(), ids.data() + i * kLength);
-    return model.encode(ids).first.value();
 }
 
 void add_decode_options(CLI::App& cmd, std::string& method, DecodeOptions& opt) {
@@ -284,91 +181,45 @@ int train(const CommonOptions& common, TrainOptions o) {
 }
 
 
-// ---- generate, reconstruct, interpolate --------------------------------------------------------------
+// ---- generate, reconstruct, interpolate, acrostic: printers over Poet (poet.hpp) ---------------------
+
+inline Poet load_poet(const std::string& path) {
+    INK_CHECK(fs::exists(path), "no model at '", path, "': train one first (ink-poem train --model ", path,
+              ", or scripts/poem.sh)");
+    return Poet(path);
+}
 
 int generate(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& opt, bool timing) {
     INK_CHECK(n >= 0, "-n must be non-negative, got ", n);
-    const Trained t = load_trained(common.model);
+    const Poet poet = load_poet(common.model);
     ink::util::Timer timer;
-    ink::Rng pick = ink::Rng(seed).fork(1);
-    const auto couplets = decode_latents(*t.model, prior_sample(n, t.model->hyper.latent, seed), opt, pick);
+    const auto couplets = poet.generate(n, seed, opt);
     const double seconds = timer.seconds();
-    for (const Couplet& c : couplets) std::printf("%s\n", format(t.vocab, c).c_str());
+    for (const Couplet& c : couplets) std::printf("%s\n", poet.format(c).c_str());
     if (timing) std::fprintf(stderr, "%lld couplets in %.3f s\n", static_cast<long long>(n), seconds);
     return 0;
 }
 
 int reconstruct(const CommonOptions& common, const std::string& text, const DecodeOptions& opt) {
-    const Trained t = load_trained(common.model);
-    const Tensor<float> mu = posterior_means(*t.model, {parse_couplet(t, text)});
-    ink::Rng pick(0);
-    std::printf("%s\n", format(t.vocab, decode_latents(*t.model, mu, opt, pick)[0]).c_str());
+    const Poet poet = load_poet(common.model);
+    std::printf("%s\n", poet.format(poet.reconstruct(poet.parse_couplet(text), opt)).c_str());
     return 0;
 }
 
 int interpolate(const CommonOptions& common, const std::string& a, const std::string& b, index_t steps,
                 const DecodeOptions& opt) {
     INK_CHECK(steps >= 2, "--steps must be at least 2 (both ends), got ", steps);
-    const Trained t = load_trained(common.model);
-    const Tensor<float> mu = posterior_means(*t.model, {parse_couplet(t, a), parse_couplet(t, b)});
-    const index_t L = mu.dim(1);
-    Tensor<float> z = Tensor<float>::empty({steps, L});
-    for (index_t s = 0; s < steps; ++s) {
-        const float w = float(s) / float(steps - 1);
-        for (index_t j = 0; j < L; ++j) z(s, j) = (1 - w) * mu(0, j) + w * mu(1, j);
-    }
-    ink::Rng pick(0);
-    const auto couplets = decode_latents(*t.model, z, opt, pick);
+    const Poet poet = load_poet(common.model);
+    const auto couplets = poet.interpolate(poet.parse_couplet(a), poet.parse_couplet(b), steps, opt);
     for (index_t s = 0; s < steps; ++s)
-        std::printf("%.2f  %s\n", double(s) / double(steps - 1), format(t.vocab, couplets[std::size_t(s)]).c_str());
+        std::printf("%.2f  %s\n", double(s) / double(steps - 1), poet.format(couplets[std::size_t(s)]).c_str());
     return 0;
 }
 
-// ---- acrostic ------------------------------------------------------------------------------------------
-// A couplet whose lines start with two given characters. Gradient descent on z, from several random
-// starts at once, on
-//     cross-entropy of the couplet the decoder would print at z, with the two characters forced
-//   + |z|^2 / 2 (the prior's negative log-density, which keeps z where the decoder was trained).
-// The target couplet is re-decoded every iteration, so z moves toward a couplet that the decoder is
-// sure of and that starts right. The start with the highest log p(couplet | z) + log p(z) wins.
-
-int acrostic(const CommonOptions& common, const std::string& heads, const DecodeOptions& opt, std::uint64_t seed,
-             index_t starts, index_t iterations, float lr) {
-    const Trained t = load_trained(common.model);
-    const auto ids = t.vocab.encode(t.script == Script::simplified && ink::data::kHaveOpenCC
-                                        ? ink::data::ScriptConverter("t2s.json").convert(heads)
-                                        : heads);
-    INK_CHECK(ids.size() == 2, "an acrostic needs 2 characters (the heads of the two lines), got ", ids.size(),
-              " in \"", heads, "\"");
-    const PoemVAE<float>& model = *t.model;
-    const index_t V = model.hyper.vocab;
-    auto force = [&](float* logits) {  // the heads win every decoding method
-        for (int line = 0; line < 2; ++line) logits[line * kLine * V + ids[std::size_t(line)]] = 1e4f;
-    };
-    Var<float> z(prior_sample(starts, model.hyper.latent, seed), true);
-    Tensor<std::int32_t> targets = Tensor<std::int32_t>::empty({starts * kLength});
-    ink::Rng pick = ink::Rng(seed).fork(1);
-    for (index_t it = 0; it < iterations; ++it) {
-        const auto current = decode_latents(model, z.value(), opt, pick, force);
-        for (index_t r = 0; r < starts; ++r) std::copy(current[std::size_t(r)].begin(), current[std::size_t(r)].end(), targets.data() + r * kLength);
-        const Var<float> logits = ink::reshape(model.decode(z), {-1, V});  // (starts * 10, V)
-        const Var<float> objective = ink::cross_entropy(logits, targets, ink::Reduction::Sum) +
-                                     ink::sum(ink::square(z)) * 0.5f;
-        const Tensor<float> g = ink::grad(objective, z).value();
-        for (index_t j = 0; j < z.numel(); ++j) z.value()[j] -= lr * g[j];
-    }
-    const auto final_couplets = decode_latents(model, z.value(), opt, pick, force);
-    ink::NoGradGuard no_grad;
-    const Tensor<float> logits = model.decode(Var<float>(z.value())).value();
-    double best = -1e300;
-    std::size_t best_r = 0;
-    for (index_t r = 0; r < starts; ++r) {
-        double prior = 0;
-        for (index_t j = 0; j < z.dim(1); ++j) prior -= 0.5 * double(z.value()(r, j)) * z.value()(r, j);
-        const double score = log_likelihood(logits.data() + r * kLength * V, V, final_couplets[std::size_t(r)]) + prior;
-        if (score > best) best = score, best_r = std::size_t(r);
-    }
-    std::printf("%s\n", format(t.vocab, final_couplets[best_r]).c_str());
+int acrostic(const CommonOptions& common, const std::string& heads, const DecodeOptions& opt,
+             const AcrosticOptions& search) {
+    const Poet poet = load_poet(common.model);
+    std::printf("%s\n", poet.format(poet.acrostic(poet.parse_heads(heads), opt, search)).c_str());
     return 0;
 }
 
@@ -400,9 +251,9 @@ inline Figures measure(const std::vector<Couplet>& couplets, const std::unordere
 }
 
 int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& base) {
-    const Trained t = load_trained(common.model);
-    const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, t.script);
-    INK_CHECK(corpus.vocab == t.vocab, "the corpus in ", common.data, " does not have the model's vocabulary");
+    const Poet poet = load_poet(common.model);
+    const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, poet.script());
+    INK_CHECK(corpus.vocab == poet.vocab(), "the corpus in ", common.data, " does not have the model's vocabulary");
     std::vector<Couplet> all;
     for (const auto* part : {&corpus.train, &corpus.valid})
         for (index_t r = 0; r < part->dim(0); ++r) {
@@ -428,7 +279,7 @@ int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const De
     std::vector<Couplet> sample;
     for (index_t i = 0; i < n; ++i) sample.push_back(all[draw.uniform_int(all.size())]);
     row("corpus (random couplets)", measure(sample, known), false);
-    const Tensor<float> z = prior_sample(n, t.model->hyper.latent, seed);
+    const Tensor<float> z = prior_sample(n, poet.hyper().latent, seed);
     for (const auto& [name, method] : {std::pair{"argmax (original)", Decode::Argmax}, std::pair{"sample", Decode::Sample},
                                        std::pair{"joint", Decode::Joint}}) {
         DecodeOptions opt = base;
@@ -442,7 +293,7 @@ int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const De
             std::snprintf(label, sizeof label, "%s (penalty %g)", name, double(opt.repeat_penalty));
         else
             std::snprintf(label, sizeof label, "%s", name);
-        row(label, measure(decode_latents(*t.model, z, opt, pick), known), true);
+        row(label, measure(decode_latents(poet.model(), z, opt, pick), known), true);
     }
     return 0;
 }
@@ -471,8 +322,8 @@ int main(int argc, char** argv) {
     std::string method = "joint";
     DecodeOptions opt;
     std::uint64_t seed = 1;
-    index_t n = 10, steps = 8, starts = 16, iterations = 60;
-    float lr = 0.05f;
+    index_t n = 10, steps = 8;
+    AcrosticOptions search;
     bool timing = false;
     std::string text_a, text_b;
 
@@ -495,9 +346,9 @@ int main(int argc, char** argv) {
     CLI::App* acro_cmd = app.add_subcommand("acrostic", "a couplet whose lines start with two given characters");
     acro_cmd->add_option("heads", text_a, "two characters, e.g. 春风")->required();
     acro_cmd->add_option("--seed", seed, "seed of the random starts")->capture_default_str();
-    acro_cmd->add_option("--starts", starts, "random starting points")->capture_default_str();
-    acro_cmd->add_option("--iterations", iterations, "gradient steps on z")->capture_default_str();
-    acro_cmd->add_option("--lr", lr, "gradient step size")->capture_default_str();
+    acro_cmd->add_option("--starts", search.starts, "random starting points")->capture_default_str();
+    acro_cmd->add_option("--iterations", search.iterations, "gradient steps on z")->capture_default_str();
+    acro_cmd->add_option("--lr", search.lr, "gradient step size")->capture_default_str();
     add_decode_options(*acro_cmd, method, opt);
 
     CLI::App* met_cmd = app.add_subcommand("metrics", "repetition, diversity and novelty of generated couplets");
@@ -513,7 +364,7 @@ int main(int argc, char** argv) {
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
-        if (*acro_cmd) return acrostic(common, text_a, opt, seed, starts, iterations, lr);
+        if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
         if (*met_cmd) return metrics(common, n, seed, opt);
     } catch (const ink::Error& e) {
         std::fprintf(stderr, "ink-poem: %s\n", e.what());
