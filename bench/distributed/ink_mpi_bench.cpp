@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         const auto t = clock_type::now();
         trainer.adam.zero_grad();
         trainer.model.loss(ids, trainer.noise).first.backward();
-        ddp.average_gradients(1.0 / comm.size());
+        ddp.average_gradients(batch);
         trainer.adam.step();
         if (s < 0) continue;
         step_times.push_back(seconds_since(t));

@@ -191,15 +191,15 @@ TEST_CASE("DataParallel: mismatched models are refused on every rank with one me
     comm.barrier();
 }
 
-TEST_CASE("DataParallel: weights, gradients missing on some ranks, and the stop flag") {
+TEST_CASE("DataParallel: sample counts, gradients missing on some ranks, and the stop flag") {
     Communicator comm;
     TinyData data;
     TinyModel model(2);
     DataParallel<float> ddp(model, comm);
     REQUIRE(ddp.num_buckets() == 1);
 
-    // Rank 0 computes a gradient of fc1 and fc2 (weight 1); rank 1 none (weight 0): every rank ends
-    // with rank 0's gradient. A parameter without a gradient anywhere stays without one.
+    // Rank 0 computes a gradient of fc1 and fc2 on one sample's worth of loss; rank 1 has no samples:
+    // every rank ends with rank 0's gradient. A parameter without a gradient anywhere stays without one.
     model.zero_grad();
     if (comm.rank() == 0) model.loss(data.x, data.y).backward();
     std::vector<std::vector<float>> rank0;
@@ -209,7 +209,7 @@ TEST_CASE("DataParallel: weights, gradients missing on some ranks, and the stop 
         comm.broadcast(std::span<float>(g));
         rank0.push_back(g);
     }
-    CHECK_FALSE(ddp.average_gradients(comm.rank() == 0 ? 1.0 : 0.0));
+    CHECK_FALSE(ddp.average_gradients(comm.rank() == 0 ? 1 : 0));
     const auto params = model.named_parameters();
     for (std::size_t k = 0; k < params.size(); ++k) {
         REQUIRE(params[k].second.grad().defined());
@@ -217,13 +217,14 @@ TEST_CASE("DataParallel: weights, gradients missing on some ranks, and the stop 
               rank0[k]);
     }
     model.zero_grad();
-    CHECK_FALSE(ddp.average_gradients(0.5));
+    CHECK_FALSE(ddp.average_gradients(4));
     for (const auto& [name, p] : params) CHECK_FALSE(p.grad().defined());
 
     // A stop requested on rank 1 only is seen by every rank at the same step.
-    CHECK(ddp.average_gradients(0.5, comm.rank() == 1));
-    CHECK_FALSE(ddp.average_gradients(0.5, false));
+    CHECK(ddp.average_gradients(4, comm.rank() == 1));
+    CHECK_FALSE(ddp.average_gradients(4, false));
     CHECK(ddp.timing().calls == 4);
+    CHECK_THROWS_WITH(ddp.average_gradients(-1), "DataParallel::average_gradients: -1 samples, expected 0 to 16777216");
 }
 
 TEST_CASE("DataParallel: buckets are cut at the requested size, in a fixed order") {
@@ -232,7 +233,7 @@ TEST_CASE("DataParallel: buckets are cut at the requested size, in a fixed order
     DataParallel<float>::Options o;
     o.bucket_bytes = 30 * sizeof(float);
     DataParallel<float> ddp(model, comm, o);
-    // Reverse order: fc2.bias + fc2.weight (27 >= 30? no: 3, then 27), fc1.bias (35: cut), fc1.weight.
+    // Reverse order: fc2.bias, fc2.weight, fc1.bias (35 floats >= 30: cut), then fc1.weight.
     CHECK(ddp.num_buckets() == 2);
     TinyData data;
     model.zero_grad();
@@ -240,9 +241,9 @@ TEST_CASE("DataParallel: buckets are cut at the requested size, in a fixed order
     std::vector<float> want;
     for (const auto& [name, p] : model.named_parameters())
         for (index_t i = 0; i < p.numel(); ++i) want.push_back(p.grad()[i]);
-    comm.allreduce_sum(std::span<float>(want));  // the same data on both ranks: weights 1/2 average
+    comm.allreduce_sum(std::span<float>(want));  // one sample's weight each: the average
     for (auto& w : want) w *= 0.5f;
-    ddp.average_gradients(0.5);
+    ddp.average_gradients(1);
     std::size_t j = 0;
     for (const auto& [name, p] : model.named_parameters())
         for (index_t i = 0; i < p.numel(); ++i) CHECK(p.grad()[i] == want[j++]);

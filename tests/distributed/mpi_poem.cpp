@@ -39,7 +39,7 @@ std::vector<double> train(poem::Trainer& t, const Tensor<std::int32_t>& corpus, 
             loss = parts.total * s.weight(count);
         }
         if (ddp) {
-            ddp->average_gradients(s.weight(count));
+            ddp->average_gradients(s.size());
             loss = comm->sum(loss);
         }
         t.adam.step();

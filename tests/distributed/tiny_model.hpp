@@ -76,7 +76,7 @@ struct TinyRun {
             }
             double global_loss = local * s.weight(count);
             if (ddp) {
-                ddp->average_gradients(s.weight(count));
+                ddp->average_gradients(s.size());
                 global_loss = comm->sum(global_loss);
             }
             adam.step();

@@ -8,22 +8,22 @@
 //                      then broadcasts rank 0's parameters, so all ranks start from the same weights.
 //   broadcast_optimizer(opt)   rank 0's optimizer state (moments, step count, learning rate) to all:
 //                      after a resume, or to be sure.
-//   average_gradients(weight)  after backward(): every parameter's gradient becomes
-//                      sum over ranks of weight_r * grad_r (weight_r = the rank's share of the
-//                      global batch, 1/N for an even split), i.e. the gradient of the global batch's
-//                      mean loss. Then each rank's optimizer takes the same step.
+//   average_gradients(samples)  after backward() of a mean loss over this rank's `samples` samples:
+//                      every parameter's gradient becomes sum_r samples_r grad_r / sum_r samples_r,
+//                      the gradient of the global batch's mean loss. Then each rank's optimizer
+//                      takes the same step.
 //
 // Gradients travel in a few large buckets rather than one message per tensor: a message costs a
 // latency (microseconds) plus bytes / bandwidth, and the poem VAE has 30 tensors from 64 to 0.7 M
 // floats. Bucket b is a flat buffer (its parameters' gradients back to back, then one "defined" flag
-// per parameter); buckets are filled in reverse registration order (the order backward finishes them)
+// per parameter; the first bucket also carries the sample count and the stop flag); buckets are filled in reverse registration order (the order backward finishes them)
 // and cut at a fixed size, so the layout, and therefore the reduction's summation order and its bits,
 // depends on the model only, never on timing.
 //
 // A parameter whose gradient no backward reached on any rank stays undefined (the optimizer skips
 // it, as in a single process); if some ranks have it, the others count as zero.
 //
-// The last bucket also carries a stop flag: a rank that got Ctrl-C or SIGTERM passes
+// The stop flag: a rank that got Ctrl-C or SIGTERM passes
 // stop_requested = true, and average_gradients returns true on every rank at the same step, so all
 // ranks can finish that step, let rank 0 write a checkpoint, and exit together.
 #include <algorithm>
@@ -165,13 +165,18 @@ public:
         optimizer.set_lr(comm_.broadcast_value<double>(optimizer.lr()));
     }
 
-    // After backward(): grad <- sum over ranks of weight_r * grad_r. Returns true on every rank when
-    // any rank passed stop_requested. With one rank the gradients are left as they are (weight must
-    // then be 1).
-    bool average_gradients(double weight, bool stop_requested = false) {
+    // After backward() on this rank's `samples` samples, of a loss that is the mean over them:
+    // grad <- sum over ranks of samples_r * grad_r / sum over ranks of samples_r, the gradient of
+    // the global batch's mean loss (each rank's share needs no knowledge of the others' counts, so an
+    // uneven split, or a rank with no samples, stays exact). Returns true on every rank when any rank
+    // passed stop_requested. With one rank the gradients are left as they are.
+    bool average_gradients(index_t samples, bool stop_requested = false) {
         using clock = std::chrono::steady_clock;
+        INK_CHECK(samples >= 0 && samples <= kMaxSamples, "DataParallel::average_gradients: ", samples,
+                  " samples, expected 0 to ", kMaxSamples);
         ++timing_.calls;
         if (comm_.size() == 1) return stop_requested;
+        T total = 0;  // of samples over the ranks: known once the first bucket is reduced
         bool stop = false;
         for (std::size_t k = 0; k < buckets_.size(); ++k) {
             Bucket& b = buckets_[k];
@@ -181,21 +186,21 @@ public:
             for_params(b, [&](Var<T>& p, T* slot) {
                 const Tensor<T>& g = p.grad();
                 flags[j++] = g.defined() ? T(1) : T(0);
-                if (g.defined()) scale(g.data(), slot, p.numel(), T(weight));
+                if (g.defined()) scale(g.data(), slot, p.numel(), T(samples));
                 else std::fill(slot, slot + p.numel(), T(0));
             });
-            const bool last = k + 1 == buckets_.size();
-            if (last) b.buffer.back() = stop_requested ? T(1) : T(0);
+            if (k == 0) flags[j] = T(samples), flags[j + 1] = stop_requested ? T(1) : T(0);
             const auto t1 = clock::now();
             comm_.allreduce_sum(std::span<T>(b.buffer));
             const auto t2 = clock::now();
+            if (k == 0) total = flags[j], stop = flags[j + 1] > T(0);
+            const T inverse = total > T(0) ? T(1) / total : T(0);
             j = 0;
             for_params(b, [&](Var<T>& p, T* slot) {
                 if (flags[j++] == T(0)) return;  // no rank has this gradient
                 if (!p.grad().defined()) p.grad() = Tensor<T>::empty(p.shape());
-                copy(slot, p.grad().data(), p.numel());
+                scale(slot, p.grad().data(), p.numel(), inverse);
             });
-            if (last) stop = b.buffer.back() > T(0);
             const auto t3 = clock::now();
             timing_.allreduce += std::chrono::duration<double>(t2 - t1).count();
             timing_.copies += std::chrono::duration<double>((t1 - t0) + (t3 - t2)).count();
@@ -206,7 +211,7 @@ public:
 private:
     struct Bucket {
         std::vector<std::size_t> params;  // indices into params_
-        std::size_t elements = 0;         // gradient elements; then one flag per parameter (+ stop flag)
+        std::size_t elements = 0;  // gradient elements; then one flag per parameter (bucket 0: + samples, stop)
         std::vector<T> buffer;
     };
 
@@ -218,7 +223,7 @@ private:
         }
         for (std::size_t k = 0; k < buckets_.size(); ++k) {
             Bucket& b = buckets_[k];
-            b.buffer.assign(b.elements + b.params.size() + (k + 1 == buckets_.size() ? 1 : 0), T(0));
+            b.buffer.assign(b.elements + b.params.size() + (k == 0 ? 2 : 0), T(0));
         }
     }
 
@@ -232,6 +237,9 @@ private:
             slot += p.numel();
         }
     }
+    // Sample counts travel in T: exact up to 2^24 in float.
+    static constexpr index_t kMaxSamples = index_t(1) << (sizeof(T) == 4 ? 24 : 53);
+
     static void copy(const T* from, T* to, index_t n) { std::copy(from, from + n, to); }
     static void scale(const T* from, T* to, index_t n, T w) {
         for (index_t i = 0; i < n; ++i) to[i] = w * from[i];
