@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "poet.hpp"
+#include "ink/distributed/process.hpp"
 #include "trainer.hpp"
 
 namespace poem {
@@ -80,7 +81,20 @@ struct TrainOptions {
     std::string script = "simplified";
 };
 
-int train(const CommonOptions& common, TrainOptions o) {
+// The epoch's loss sums after a step: `before` (the same on every rank) plus every rank's couplets of
+// the step, so that the progress line, the history and the checkpoint show the global means.
+inline LossSums add_step(const LossSums& before, const Losses& l, index_t n, ink::distributed::Process& process) {
+    double step[4] = {l.total * double(n), l.reconstruction * double(n), l.kl * double(n), double(n)};
+    process.sum(step);
+    return {before.total + step[0], before.reconstruction + step[1], before.kl + step[2],
+            before.count + index_t(step[3])};
+}
+
+int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process& process) {
+    // Under mpirun only rank 0 talks and writes files; every rank trains (docs/distributed.md).
+    std::ostream quiet(nullptr);
+    std::ostream& log = process.writes_files() ? std::cerr : quiet;
+    process.local_batch(kBatch, "the batch (64)");
     std::map<std::string, std::string> meta;
     const std::string history_key = "poem.history";
     nlohmann::json history = nlohmann::json::array();
@@ -94,7 +108,7 @@ int train(const CommonOptions& common, TrainOptions o) {
         const int saved = std::stoi(meta.at("poem.threads"));
         if (common.threads == 0) threads = saved;
         if (threads != saved)
-            std::cerr << "note: the run used " << saved << " threads, this one " << threads
+            log << "note: the run used " << saved << " threads, this one " << threads
                       << ": the numbers will differ slightly from an uninterrupted run\n";
     } else {
         INK_CHECK(!fs::exists(common.model), "'", common.model,
@@ -102,9 +116,9 @@ int train(const CommonOptions& common, TrainOptions o) {
     }
     ink::set_num_threads(threads);
 
-    std::cerr << "loading the Tang poems (" << o.script << ") from " << common.data << "\n";
+    log << "loading the Tang poems (" << o.script << ") from " << common.data << "\n";
     const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, parse_script(o.script));
-    std::cerr << corpus.train.dim(0) << " training and " << corpus.valid.dim(0) << " validation couplets, "
+    log << corpus.train.dim(0) << " training and " << corpus.valid.dim(0) << " validation couplets, "
               << corpus.vocab.size() << " characters\n";
 
     Hyper h;
@@ -115,17 +129,20 @@ int train(const CommonOptions& common, TrainOptions o) {
                   "' was trained on another vocabulary than this corpus has");
         meta = trainer.load(common.model);
         history = nlohmann::json::parse(meta.at(history_key));
-        std::cerr << "resuming at epoch " << trainer.batches.epoch() + 1 << ", couplet "
+        log << "resuming at epoch " << trainer.batches.epoch() + 1 << ", couplet "
                   << trainer.batches.state().position << " (step " << trainer.step_count() << ")\n";
     } else {
         meta["poem.vocab"] = corpus.vocab.to_json();
         meta["poem.script"] = o.script;
         meta["poem.seed"] = std::to_string(o.seed);
         meta["poem.threads"] = std::to_string(threads);
-        std::cerr << "model: " << trainer.model.num_parameters() << " parameters\n";
+        log << "model: " << trainer.model.num_parameters() << " parameters\n";
     }
-    fs::create_directories(fs::absolute(common.model).parent_path());
+    // Every rank: the same model and vocabulary, then rank 0's weights and Adam state.
+    process.replicate(trainer.model, trainer.adam, {{"poem.vocab", corpus.vocab.to_json()}, {"poem.hyper", to_json(h).dump()}});
+    if (process.writes_files()) fs::create_directories(fs::absolute(common.model).parent_path());
     auto save = [&] {
+        if (!process.writes_files()) return;
         meta[history_key] = history.dump();
         trainer.save(common.model, meta);
     };
@@ -139,16 +156,30 @@ int train(const CommonOptions& common, TrainOptions o) {
         const int epoch = int(trainer.batches.epoch()) + 1;
         ink::util::Timer timer;
         ink::util::ProgressBar bar(trainer.batches.batches_per_epoch(),
-                                   "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs));
+                                   "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), log);
         std::int64_t done = (trainer.batches.state().position + kBatch - 1) / kBatch;
         for (auto rows = trainer.batches.next(); !rows.empty(); rows = trainer.batches.next()) {
-            trainer.step(ink::data::gather_rows(corpus.train, rows, buffer));
+            // This rank's slice of the global batch, its slice of the batch's noise, and a stop
+            // request (Ctrl-C, SIGTERM) that every rank sees at the same step.
+            const auto count = index_t(rows.size());
+            const ink::distributed::Shard s = process.shard(count);
+            const LossSums before = trainer.epoch_sums;
+            bool stop = false;
+            Losses l;
+            {
+                ink::distributed::ShardedDraw<float> draw(trainer.noise, s, count, h.latent);
+                l = trainer.step(ink::data::gather_rows(corpus.train, rows.subspan(std::size_t(s.begin), std::size_t(s.size())), buffer),
+                                 [&] { stop = process.average_gradients(s.size(), interrupt.requested()); });
+            }
+            if (process.distributed()) trainer.epoch_sums = add_step(before, l, s.size(), process);
+            else stop = interrupt.requested();
             const Losses m = trainer.epoch_sums.mean();
-            bar.update(++done, {{"loss", m.total}, {"rec", m.reconstruction}, {"kl", m.kl}}, index_t(rows.size()));
-            if (interrupt.requested()) {
+            bar.update(++done, {{"loss", m.total}, {"rec", m.reconstruction}, {"kl", m.kl}}, count);
+            if (stop) {
                 bar.finish();
                 save();
-                std::cerr << "interrupted: saved epoch " << epoch << " at couplet " << trainer.batches.state().position
+                process.barrier();
+                log << "interrupted: saved epoch " << epoch << " at couplet " << trainer.batches.state().position
                           << " to " << common.model << "; continue with: ink-poem train --resume --model "
                           << common.model << " --epochs " << o.epochs << "\n";
                 return 130;
@@ -156,8 +187,9 @@ int train(const CommonOptions& common, TrainOptions o) {
         }
         bar.finish();
         const Losses tr = trainer.epoch_sums.mean();
-        const Losses va = trainer.evaluate(corpus.valid);
         trainer.epoch_sums = {};
+        if (!process.writes_files()) continue;  // the other ranks go on to the next epoch
+        const Losses va = trainer.evaluate(corpus.valid);
         ink::Rng pick(0);
         const auto samples = decode_latents(trainer.model, sample_z, sample_decode, pick);
         nlohmann::json record = {{"epoch", epoch},
@@ -176,7 +208,7 @@ int train(const CommonOptions& common, TrainOptions o) {
         save();
         write_history(common.model, history);
     }
-    std::cerr << common.model << ": " << trainer.batches.epoch() << " epochs trained\n";
+    log << common.model << ": " << trainer.batches.epoch() << " epochs trained\n";
     return 0;
 }
 
@@ -302,6 +334,7 @@ int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const De
 
 int main(int argc, char** argv) {
     using namespace poem;
+    ink::distributed::Process process(argc, argv);  // one rank of an mpirun job, or a plain process
     CLI::App app{"ink-poem: a variational autoencoder of five-character Tang couplets"};
     app.require_subcommand(1);
     app.fallthrough();  // --model, --threads and --data may also follow the command
@@ -360,18 +393,16 @@ int main(int argc, char** argv) {
     try {
         opt.method = parse_decode(method);
         if (common.threads > 0) ink::set_num_threads(common.threads);
-        if (*train_cmd) return train(common, train_opt);
+        if (*train_cmd) return train(common, train_opt, process);
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
         if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
         if (*met_cmd) return metrics(common, n, seed, opt);
     } catch (const ink::Error& e) {
-        std::fprintf(stderr, "ink-poem: %s\n", e.what());
-        return 1;
+        return process.fail("ink-poem", e);
     } catch (const std::exception& e) {  // e.g. a file system error while saving
-        std::fprintf(stderr, "ink-poem: error: %s\n", e.what());
-        return 1;
+        return process.fail("ink-poem: error", e);
     }
     return 0;
 }

@@ -4,6 +4,7 @@
 // and step, the noise generator's counter, the batch order's epoch and position, and the loss sums of
 // the epoch in progress.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -71,11 +72,18 @@ public:
           noise(ink::Rng(seed).fork(1)),
           batches(train_size, kBatch, ink::Rng(seed).fork(2)) {}
 
-    // One Adam step on a batch of ids (B, 10); returns its losses.
-    Losses step(const Tensor<std::int32_t>& ids) {
+    // One Adam step on a batch of ids (B, 10); returns its losses. after_backward runs between the
+    // gradients and the update (distributed training averages them there); a rank of several may
+    // get B = 0 at the end of an epoch, and then only takes the others' averaged step.
+    Losses step(const Tensor<std::int32_t>& ids, const std::function<void()>& after_backward = {}) {
         adam.zero_grad();
-        auto [loss, losses] = model.loss(ids, noise);
-        loss.backward();
+        Losses losses;
+        if (ids.dim(0) > 0) {
+            auto [loss, l] = model.loss(ids, noise);
+            loss.backward();
+            losses = l;
+        }
+        if (after_backward) after_backward();
         adam.step();
         epoch_sums.add(losses, ids.dim(0));
         return losses;

@@ -49,4 +49,5 @@ TEST_CASE("Process: with MPI and mpirun, a rank of two that averages its model's
     process.sum(sums);
     CHECK(sums[0] == 2.0);
     CHECK(sums[1] == 1.0);
+    process.barrier();
 }

@@ -101,6 +101,14 @@ public:
 #endif
     }
 
+    // Waits for every rank (e.g. for rank 0's checkpoint before all exit: mpirun ends the whole job
+    // as soon as one rank exits with a non-zero code).
+    void barrier() {
+#if INK_HAVE_MPI
+        if (distributed()) job_->communicator().barrier();
+#endif
+    }
+
     // For main()'s catch: prints the error (once) and returns the exit code 1; an error that only
     // this rank hit ends every rank of the job, so that none waits for the timeout.
     int fail(const char* program, const std::exception& e) {
