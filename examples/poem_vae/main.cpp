@@ -28,7 +28,9 @@ namespace fs = std::filesystem;
 
 struct CommonOptions {
     std::string model = "runs/poem/model.safetensors";
+    bool model_given = false;  // --model was passed: no falling back on the shipped model
     std::string data = ink::data::kTangPoemsDir.string();
+    std::string pinyin = kPinyinDict;  // tones for models without a tone table
     int threads = 0;  // 0: ink's default (all cores)
 };
 
@@ -39,10 +41,30 @@ inline std::string beside(const std::string& model, const std::string& suffix) {
     return p.string() + suffix;
 }
 
-void add_decode_options(CLI::App& cmd, std::string& method, DecodeOptions& opt) {
-    cmd.add_option("--decode", method,
+// The decoding options of the command line; `--tones` turns the tone penalty on.
+struct DecodeFlags {
+    std::string method = "joint";
+    bool tones = false;
+    float tone_penalty = 3.0f;
+    DecodeOptions opt;
+
+    DecodeOptions resolve() const {
+        DecodeOptions o = opt;
+        o.method = parse_decode(method);
+        INK_CHECK(!tones || o.method == Decode::Joint, "--tones works with --decode joint, not ", method);
+        o.tone_penalty = tones ? tone_penalty : 0.0f;
+        return o;
+    }
+};
+
+void add_decode_options(CLI::App& cmd, DecodeFlags& flags) {
+    DecodeOptions& opt = flags.opt;
+    cmd.add_option("--decode", flags.method,
                    "argmax (the original: most likely character per position), sample, or joint (most likely "
                    "line with a penalty per repeated character)")
+        ->capture_default_str();
+    cmd.add_flag("--tones", flags.tones, "joint: also follow the tones of regulated verse (平仄)");
+    cmd.add_option("--tone-penalty", flags.tone_penalty, "joint --tones: nats per broken tonal rule")
         ->capture_default_str();
     cmd.add_option("--temperature", opt.temperature, "sample: divides the logits")->capture_default_str();
     cmd.add_option("--top-k", opt.top_k, "sample: draw from the k most likely characters (0: all)")->capture_default_str();
@@ -215,15 +237,25 @@ int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process
 
 // ---- generate, reconstruct, interpolate, acrostic: printers over Poet (poet.hpp) ---------------------
 
-inline Poet load_poet(const std::string& path) {
+// The model the commands below use: --model when given; else the user's own runs/poem/model.safetensors
+// when it exists; else the model shipped with ink (models/, docs/poem.md). Says which on stderr.
+inline Poet load_poet(const CommonOptions& common) {
+    std::string path = common.model;
+    if (!common.model_given && !fs::exists(path))
+        for (const fs::path& dir : {fs::path("."), fs::path(INK_POEM_SOURCE_DIR)})
+            if (fs::exists(dir / kShippedModel)) {
+                path = (dir / kShippedModel).lexically_normal().string();
+                break;
+            }
     INK_CHECK(fs::exists(path), "no model at '", path, "': train one first (ink-poem train --model ", path,
-              ", or scripts/poem.sh)");
-    return Poet(path);
+              ", or scripts/poem.sh --train)");
+    std::fprintf(stderr, "ink-poem: model %s\n", path.c_str());
+    return Poet(path, common.pinyin);
 }
 
 int generate(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& opt, bool timing) {
     INK_CHECK(n >= 0, "-n must be non-negative, got ", n);
-    const Poet poet = load_poet(common.model);
+    const Poet poet = load_poet(common);
     ink::util::Timer timer;
     const auto couplets = poet.generate(n, seed, opt);
     const double seconds = timer.seconds();
@@ -233,7 +265,7 @@ int generate(const CommonOptions& common, index_t n, std::uint64_t seed, const D
 }
 
 int reconstruct(const CommonOptions& common, const std::string& text, const DecodeOptions& opt) {
-    const Poet poet = load_poet(common.model);
+    const Poet poet = load_poet(common);
     std::printf("%s\n", poet.format(poet.reconstruct(poet.parse_couplet(text), opt)).c_str());
     return 0;
 }
@@ -241,7 +273,7 @@ int reconstruct(const CommonOptions& common, const std::string& text, const Deco
 int interpolate(const CommonOptions& common, const std::string& a, const std::string& b, index_t steps,
                 const DecodeOptions& opt) {
     INK_CHECK(steps >= 2, "--steps must be at least 2 (both ends), got ", steps);
-    const Poet poet = load_poet(common.model);
+    const Poet poet = load_poet(common);
     const auto couplets = poet.interpolate(poet.parse_couplet(a), poet.parse_couplet(b), steps, opt);
     for (index_t s = 0; s < steps; ++s)
         std::printf("%.2f  %s\n", double(s) / double(steps - 1), poet.format(couplets[std::size_t(s)]).c_str());
@@ -250,25 +282,33 @@ int interpolate(const CommonOptions& common, const std::string& a, const std::st
 
 int acrostic(const CommonOptions& common, const std::string& heads, const DecodeOptions& opt,
              const AcrosticOptions& search) {
-    const Poet poet = load_poet(common.model);
+    const Poet poet = load_poet(common);
     std::printf("%s\n", poet.format(poet.acrostic(poet.parse_heads(heads), opt, search)).c_str());
     return 0;
 }
 
 // ---- metrics ---------------------------------------------------------------------------------------------
-// How varied and how original generated couplets are, beside the same figures for the corpus.
+// How varied, how original and how well-toned generated couplets are, beside the same figures for the
+// corpus; and how likely the decoder finds what each method prints.
 
 struct Figures {
-    double repeated = 0;  // share with a character repeated within a line
-    double distinct = 0;  // distinct couplets / couplets
-    double novel = 0;     // share not found in the corpus
+    double repeated = 0;    // share with a character repeated within a line
+    double distinct = 0;    // distinct couplets / couplets
+    double novel = 0;       // share not found in the corpus
+    double opposition = 0;  // share whose lines oppose at positions 2 and 4 (of those with known tones)
+    double level_end = 0;   // share whose second line ends level (of those with a known last tone)
+    double pattern = 0;     // share following one of the four standard forms exactly
+    double unknown = 0;     // share with a character of unknown tone
+    double log_p = 0;       // mean log p(couplet | z), nats (NaN for the corpus)
 };
 
 inline std::string key(const Couplet& c) { return std::string(reinterpret_cast<const char*>(c.data()), sizeof c); }
 
-inline Figures measure(const std::vector<Couplet>& couplets, const std::unordered_set<std::string>& corpus) {
+inline Figures measure(const std::vector<Couplet>& couplets, const std::unordered_set<std::string>& corpus,
+                       const ToneTable& tones) {
     Figures f;
     std::unordered_set<std::string> seen;
+    double opposition_known = 0, end_known = 0;
     for (const Couplet& c : couplets) {
         bool repeated = false;
         for (index_t line = 0; line < 2; ++line)
@@ -277,13 +317,23 @@ inline Figures measure(const std::vector<Couplet>& couplets, const std::unordere
         f.repeated += repeated;
         f.novel += !corpus.count(key(c));
         seen.insert(key(c));
+        const ToneJudgement t = judge_tones(c, tones);
+        f.opposition += t.opposition, opposition_known += t.opposition_known;
+        f.level_end += t.rhyme_level, end_known += t.rhyme_known;
+        f.pattern += t.pattern, f.unknown += t.unknown;
     }
     const double n = std::max<double>(1, double(couplets.size()));
-    return {f.repeated / n, double(seen.size()) / n, f.novel / n};
+    f.repeated /= n, f.novel /= n, f.pattern /= n, f.unknown /= n;
+    f.distinct = double(seen.size()) / n;
+    f.opposition /= std::max(1.0, opposition_known);
+    f.level_end /= std::max(1.0, end_known);
+    f.log_p = std::nan("");
+    return f;
 }
 
-int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& base) {
-    const Poet poet = load_poet(common.model);
+int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& base, float tone_penalty) {
+    const Poet poet = load_poet(common);
+    INK_CHECK(!poet.tones().empty(), "metrics needs tones: scripts/fetch-data.sh pinyin (or a model with poem.tones)");
     const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, poet.script());
     INK_CHECK(corpus.vocab == poet.vocab(), "the corpus in ", common.data, " does not have the model's vocabulary");
     std::vector<Couplet> all;
@@ -301,31 +351,62 @@ int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const De
         std::snprintf(buf, sizeof buf, "%.1f%%", 100 * share);
         return std::string(buf);
     };
-    auto row = [&](const std::string& name, const Figures& f, bool novelty) {
-        std::printf("| %s | %s | %s | %s |\n", name.c_str(), percent(f.repeated).c_str(), percent(f.distinct).c_str(),
-                    novelty ? percent(f.novel).c_str() : "-");
+    auto row = [&](const std::string& name, const Figures& f, bool generated) {
+        char log_p[16] = "-";
+        if (generated) std::snprintf(log_p, sizeof log_p, "%.2f", f.log_p);
+        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name.c_str(), percent(f.repeated).c_str(),
+                    percent(f.distinct).c_str(), generated ? percent(f.novel).c_str() : "-",
+                    percent(f.opposition).c_str(), percent(f.level_end).c_str(), percent(f.pattern).c_str(),
+                    percent(f.unknown).c_str(), log_p);
     };
-    std::printf("| %lld couplets | repeated character in a line | distinct | not in the corpus |\n|---|---|---|---|\n",
+    std::printf("| %lld couplets | repeated character in a line | distinct | not in the corpus | opposed at 2 and 4 "
+                "| second line ends level | standard pattern | unknown tone | log p(couplet \\| z) |\n"
+                "|---|---|---|---|---|---|---|---|---|\n",
                 static_cast<long long>(n));
+    // The whole corpus for the tone shares; a sample of n for repetition and distinctness.
     ink::Rng draw(seed);
     std::vector<Couplet> sample;
     for (index_t i = 0; i < n; ++i) sample.push_back(all[draw.uniform_int(all.size())]);
-    row("corpus (random couplets)", measure(sample, known), false);
-    const Tensor<float> z = prior_sample(n, poet.hyper().latent, seed);
-    for (const auto& [name, method] : {std::pair{"argmax (original)", Decode::Argmax}, std::pair{"sample", Decode::Sample},
-                                       std::pair{"joint", Decode::Joint}}) {
+    Figures corpus_figures = measure(all, known, poet.tones());
+    const Figures sampled = measure(sample, known, poet.tones());
+    corpus_figures.repeated = sampled.repeated, corpus_figures.distinct = sampled.distinct;
+    row("corpus (all couplets; repetition and distinct: " + std::to_string(n) + " drawn)", corpus_figures, false);
+
+    const Tensor<float> z = poet.generate_latents(n, seed);
+    const Tensor<float> logits = poet.decoder_logits(z);  // (n, kLength, V)
+    const index_t V = poet.hyper().vocab;
+    struct Mode {
+        const char* name;
+        Decode method;
+        float tone_penalty;
+    };
+    for (const Mode& m : {Mode{"argmax (original)", Decode::Argmax, 0}, Mode{"sample", Decode::Sample, 0},
+                          Mode{"joint", Decode::Joint, 0}, Mode{"joint --tones", Decode::Joint, tone_penalty}}) {
         DecodeOptions opt = base;
-        opt.method = method;
-        ink::Rng pick = ink::Rng(seed).fork(1);
+        opt.method = m.method;
+        opt.tone_penalty = m.tone_penalty;
+        opt = poet.decode_options(opt);
+        ink::Rng pick = Poet::generate_rng(seed);
+        Tensor<float> scratch = logits.clone();
+        std::vector<Couplet> couplets;
+        decode_rows(scratch.data(), n, V, opt, pick, couplets);
         char label[96];
-        if (method == Decode::Sample)
-            std::snprintf(label, sizeof label, "%s (T %g, top-k %lld)", name, double(opt.temperature),
+        if (m.method == Decode::Sample)
+            std::snprintf(label, sizeof label, "%s (T %g, top-k %lld)", m.name, double(opt.temperature),
                           static_cast<long long>(opt.top_k));
-        else if (method == Decode::Joint)
-            std::snprintf(label, sizeof label, "%s (penalty %g)", name, double(opt.repeat_penalty));
+        else if (m.method == Decode::Joint && m.tone_penalty > 0)
+            std::snprintf(label, sizeof label, "%s (penalty %g, tones %g)", m.name, double(opt.repeat_penalty),
+                          double(m.tone_penalty));
+        else if (m.method == Decode::Joint)
+            std::snprintf(label, sizeof label, "%s (penalty %g)", m.name, double(opt.repeat_penalty));
         else
-            std::snprintf(label, sizeof label, "%s", name);
-        row(label, measure(decode_latents(poet.model(), z, opt, pick), known), true);
+            std::snprintf(label, sizeof label, "%s", m.name);
+        Figures f = measure(couplets, known, poet.tones());
+        double total = 0;
+        for (index_t r = 0; r < n; ++r)
+            total += log_likelihood(logits.data() + r * kLength * V, V, couplets[std::size_t(r)]);
+        f.log_p = total / std::max<double>(1, double(n));
+        row(label, f, true);
     }
     return 0;
 }
@@ -342,6 +423,8 @@ int main(int argc, char** argv) {
     app.add_option("--model", common.model, "model file")->capture_default_str();
     app.add_option("--data", common.data, "the Tang poems (scripts/fetch-data.sh poems)")->capture_default_str();
     app.add_option("--threads", common.threads, "threads (default: all cores)");
+    app.add_option("--pinyin", common.pinyin, "pinyin dictionary for models without a tone table "
+                                              "(scripts/fetch-data.sh pinyin)")->capture_default_str();
 
     TrainOptions train_opt;
     CLI::App* train_cmd = app.add_subcommand("train", "train the VAE on the Tang couplets (Ctrl-C saves and exits)");
@@ -352,8 +435,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"simplified", "traditional"}))
         ->capture_default_str();
 
-    std::string method = "joint";
-    DecodeOptions opt;
+    DecodeFlags decode;
     std::uint64_t seed = 1;
     index_t n = 10, steps = 8;
     AcrosticOptions search;
@@ -364,17 +446,17 @@ int main(int argc, char** argv) {
     gen_cmd->add_option("-n", n, "how many")->capture_default_str();
     gen_cmd->add_option("--seed", seed, "seed of z (and of sampling)")->capture_default_str();
     gen_cmd->add_flag("--timing", timing, "print the time taken to stderr");
-    add_decode_options(*gen_cmd, method, opt);
+    add_decode_options(*gen_cmd, decode);
 
     CLI::App* rec_cmd = app.add_subcommand("reconstruct", "encode a couplet (posterior mean) and decode it");
     rec_cmd->add_option("couplet", text_a, "e.g. 床前明月光，疑是地上霜")->required();
-    add_decode_options(*rec_cmd, method, opt);
+    add_decode_options(*rec_cmd, decode);
 
     CLI::App* int_cmd = app.add_subcommand("interpolate", "decode along the line between two couplets' codes");
     int_cmd->add_option("a", text_a, "first couplet")->required();
     int_cmd->add_option("b", text_b, "second couplet")->required();
     int_cmd->add_option("--steps", steps, "couplets from A to B, both included")->capture_default_str();
-    add_decode_options(*int_cmd, method, opt);
+    add_decode_options(*int_cmd, decode);
 
     CLI::App* acro_cmd = app.add_subcommand("acrostic", "a couplet whose lines start with two given characters");
     acro_cmd->add_option("heads", text_a, "two characters, e.g. 春风")->required();
@@ -382,23 +464,24 @@ int main(int argc, char** argv) {
     acro_cmd->add_option("--starts", search.starts, "random starting points")->capture_default_str();
     acro_cmd->add_option("--iterations", search.iterations, "gradient steps on z")->capture_default_str();
     acro_cmd->add_option("--lr", search.lr, "gradient step size")->capture_default_str();
-    add_decode_options(*acro_cmd, method, opt);
+    add_decode_options(*acro_cmd, decode);
 
-    CLI::App* met_cmd = app.add_subcommand("metrics", "repetition, diversity and novelty of generated couplets");
+    CLI::App* met_cmd = app.add_subcommand("metrics", "repetition, diversity, novelty and tones of generated couplets");
     met_cmd->add_option("-n", n, "couplets per decoding method")->capture_default_str();
     met_cmd->add_option("--seed", seed, "seed of z and of the corpus sample")->capture_default_str();
-    add_decode_options(*met_cmd, method, opt);
+    add_decode_options(*met_cmd, decode);
 
     CLI11_PARSE(app, argc, argv);
     try {
-        opt.method = parse_decode(method);
+        common.model_given = app.get_option("--model")->count() > 0;
+        const DecodeOptions opt = decode.resolve();
         if (common.threads > 0) ink::set_num_threads(common.threads);
         if (*train_cmd) return train(common, train_opt, process);
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
         if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
-        if (*met_cmd) return metrics(common, n, seed, opt);
+        if (*met_cmd) return metrics(common, n, seed, opt, decode.tone_penalty);
     } catch (const ink::Error& e) {
         return process.fail("ink-poem", e);
     } catch (const std::exception& e) {  // e.g. a file system error while saving

@@ -9,6 +9,8 @@
 // borrows a replica whose parameters share the loaded weights' storage but are nodes of its own, and
 // returns it afterwards. Replicas are pooled (as many as calls ever ran at once); their parameters do
 // not require gradients, so the acrostic's gradient flows to z only. Scratch tensors are per call.
+#include <cmath>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +24,9 @@ namespace poem {
 
 using ink::data::Script;
 using ink::data::Vocab;
+
+// The model that ships with ink (docs/poem.md), relative to the source tree.
+inline constexpr const char* kShippedModel = "models/poem-simplified.safetensors";
 
 inline Script parse_script(const std::string& name) {
     if (name == "simplified") return Script::simplified;
@@ -87,9 +92,11 @@ struct AcrosticOptions {
 
 class Poet {
 public:
-    // Loads an ink-poem model (a checkpoint written by `ink-poem train`); throws an ink::Error naming
-    // the file when it is missing or is not one.
-    explicit Poet(const std::string& path) : path_(path) {
+    // Loads an ink-poem model (a checkpoint written by `ink-poem train`, or an exported model);
+    // throws an ink::Error naming the file when it is missing or is not one. The tone table comes
+    // from the model's metadata ("poem.tones") or, when it has none, from the pinyin dictionary at
+    // `pinyin` if that file exists (tones.hpp); without either, tone-aware decoding is refused.
+    explicit Poet(const std::string& path, const std::string& pinyin = "") : path_(path) {
         const auto meta = ink::io::load_safetensors(path).metadata;
         auto field = [&](const char* key) -> const std::string& {
             const auto it = meta.find(key);
@@ -102,6 +109,10 @@ public:
         ink::Rng unused(0);  // the weights come from the file
         model_ = std::make_unique<PoemVAE<float>>(h, unused);
         ink::io::load_checkpoint<float>(path, *model_, nullptr);
+        if (const auto it = meta.find("poem.tones"); it != meta.end())
+            tones_ = ToneTable::from_string(it->second, vocab_.size(), "'" + path + "' poem.tones");
+        else if (!pinyin.empty() && std::filesystem::exists(pinyin))
+            tones_ = ToneTable::from_dict(vocab_, load_pinyin_dict(pinyin));
         if (script_ == Script::simplified && ink::data::kHaveOpenCC)
             to_model_script_ = std::make_unique<ink::data::ScriptConverter>("t2s.json");
     }
@@ -114,7 +125,21 @@ public:
     // members below.
     const PoemVAE<float>& model() const { return *model_; }
 
+    const ToneTable& tones() const { return tones_; }
+
     std::string format(const Couplet& c) const { return poem::format(vocab_, c); }
+
+    // `opt` completed with this model's tone table; refused when tone-aware decoding is asked for and
+    // the model has none.
+    DecodeOptions decode_options(DecodeOptions opt) const {
+        INK_CHECK(opt.tone_penalty >= 0 && std::isfinite(opt.tone_penalty), "the tone penalty must be a non-negative number, got ",
+                  opt.tone_penalty);
+        INK_CHECK(opt.tone_penalty == 0 || !tones_.empty(), "'", path_,
+                  "' has no tone table (metadata poem.tones) and no pinyin dictionary was found: "
+                  "scripts/fetch-data.sh pinyin, or decode without tones");
+        opt.tones = &tones_;
+        return opt;
+    }
 
     // Text in the model's script: traditional characters become simplified for a simplified model
     // (when built with OpenCC). Throws on invalid UTF-8.
@@ -172,7 +197,7 @@ public:
     std::vector<Couplet> generate(index_t n, std::uint64_t seed, const DecodeOptions& opt) const {
         INK_CHECK(n >= 0, "n must be non-negative, got ", n);
         ink::Rng pick = generate_rng(seed);
-        return decode_latents(*Replica(*this), generate_latents(n, seed), opt, pick);
+        return decode_latents(*Replica(*this), generate_latents(n, seed), decode_options(opt), pick);
     }
 
     // The halves of generate() for a server that batches the decoder product of several requests:
@@ -188,7 +213,7 @@ public:
     Couplet reconstruct(const Couplet& c, const DecodeOptions& opt) const {
         Replica model(*this);
         ink::Rng pick(0);
-        return decode_latents(*model, posterior_means(*model, {c}), opt, pick)[0];
+        return decode_latents(*model, posterior_means(*model, {c}), decode_options(opt), pick)[0];
     }
 
     // `steps` couplets decoded along the straight line from a's code to b's, both ends included.
@@ -203,7 +228,7 @@ public:
             for (index_t j = 0; j < L; ++j) z(s, j) = (1 - w) * mu(0, j) + w * mu(1, j);
         }
         ink::Rng pick(0);
-        return decode_latents(*model, z, opt, pick);
+        return decode_latents(*model, z, decode_options(opt), pick);
     }
 
     // A couplet whose lines start with two given characters. Gradient descent on z, from several
@@ -212,7 +237,8 @@ public:
     //   + |z|^2 / 2 (the prior's negative log-density, which keeps z where the decoder was trained).
     // The target couplet is re-decoded every iteration, so z moves toward a couplet that the decoder
     // is sure of and that starts right. The start with the highest log p(couplet | z) + log p(z) wins.
-    Couplet acrostic(const std::array<std::int32_t, 2>& heads, const DecodeOptions& opt, const AcrosticOptions& a) const {
+    Couplet acrostic(const std::array<std::int32_t, 2>& heads, const DecodeOptions& options, const AcrosticOptions& a) const {
+        const DecodeOptions opt = decode_options(options);
         INK_CHECK(a.starts >= 1, "starts must be at least 1, got ", a.starts);
         INK_CHECK(a.iterations >= 0, "iterations must be non-negative, got ", a.iterations);
         Replica replica(*this);
@@ -296,6 +322,7 @@ private:
 
     std::string path_;
     Vocab vocab_;
+    ToneTable tones_;
     Script script_ = Script::simplified;
     std::unique_ptr<PoemVAE<float>> model_;
     std::unique_ptr<ink::data::ScriptConverter> to_model_script_;
