@@ -80,11 +80,11 @@ int main(int argc, char** argv) {
 
     poem::Hyper h;
     h.vocab = 7914;  // the real traditional-script vocabulary: 1.14 M parameters
-    poem::Trainer trainer(h, batch, 1);
-    ink::distributed::DataParallel<float> ddp(trainer.model, comm);
     ink::Tensor<std::int32_t> ids = ink::Tensor<std::int32_t>::empty({batch, h.length});
     ink::Rng rng(3 + std::uint64_t(comm.rank()));
     for (auto& id : ids) id = static_cast<std::int32_t>(rng.uniform_int(std::uint64_t(h.vocab)));
+    poem::Trainer trainer(h, ids, 1);
+    ink::distributed::DataParallel<float> ddp(trainer.model, comm);
 
     std::vector<double> step_times, mpi_times, copy_times, wait_times;
     for (int s = -3; s < steps; ++s) {  // 3 warm-up steps

@@ -6,6 +6,8 @@
 //   ink-poem interpolate "couplet A" "couplet B" [--steps 8]
 //   ink-poem acrostic 春风
 //   ink-poem metrics [-n 1000]
+//   ink-poem export --model CHECKPOINT [--out models/poem-simplified.safetensors] [--dtype bf16]
+//   ink-poem serve [--host 127.0.0.1] [--port 8080] [--model FILE] [--threads N]   (the web page)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -19,6 +21,10 @@
 #include "poet.hpp"
 #include "ink/distributed/process.hpp"
 #include "trainer.hpp"
+#if defined(INK_POEM_SERVE)
+#include "http.hpp"
+#include "web_assets.hpp"
+#endif
 
 namespace poem {
 
@@ -72,28 +78,6 @@ void add_decode_options(CLI::App& cmd, DecodeFlags& flags) {
         ->capture_default_str();
 }
 
-// The per-epoch records as a CSV table and a plot of the losses, beside the model.
-inline void write_history(const std::string& model, const nlohmann::json& history) {
-    ink::util::CsvWriter csv({"epoch", "train_loss", "train_reconstruction", "train_kl", "valid_loss",
-                              "valid_reconstruction", "valid_kl", "seconds"});
-    ink::util::Series train{"training", {}, {}}, valid{"validation", {}, {}};
-    for (const auto& r : history) {
-        const auto& t = r.at("train");
-        const auto& v = r.at("valid");
-        csv.add_row({r.at("epoch").get<int>(), t[0].get<double>(), t[1].get<double>(), t[2].get<double>(),
-                     v[0].get<double>(), v[1].get<double>(), v[2].get<double>(), r.at("seconds").get<double>()});
-        train.y.push_back(t[0].get<double>());
-        valid.y.push_back(v[0].get<double>());
-    }
-    csv.save(beside(model, ".history.csv"));
-    ink::util::PlotOptions plot;
-    plot.title = "poem VAE: loss per couplet (reconstruction + KL)";
-    plot.x_label = "epoch";
-    plot.y_label = "nats per couplet";
-    plot.markers = true;
-    ink::util::write_png(ink::util::line_plot({train, valid}, plot), beside(model, ".loss.png"));
-}
-
 // ---- train -----------------------------------------------------------------------------------------
 
 struct TrainOptions {
@@ -103,38 +87,61 @@ struct TrainOptions {
     std::string script = "simplified";
 };
 
-// The epoch's loss sums after a step: `before` (the same on every rank) plus every rank's couplets of
-// the step, so that the progress line, the history and the checkpoint show the global means.
-inline LossSums add_step(const LossSums& before, const Losses& l, index_t n, ink::distributed::Process& process) {
-    double step[4] = {l.total * double(n), l.reconstruction * double(n), l.kl * double(n), double(n)};
-    process.sum(step);
-    return {before.total + step[0], before.reconstruction + step[1], before.kl + step[2],
-            before.count + index_t(step[3])};
+// Under mpirun (docs/distributed.md): each rank trains on its slice of every global batch and of the
+// batch's eps, the gradients are averaged between backward and Adam, the step's losses are summed
+// over the ranks (the progress line shows global means and samples/s), only rank 0 talks, evaluates
+// and writes files, and a SIGINT or SIGTERM on any rank stops every rank after the same step.
+struct StepState {
+    index_t local = 0;  // this rank's couplets in the step
+    bool stop = false;  // some rank asked to stop
+    bool signals_taken = false;
+};
+void distribute(Trainer& trainer, ink::distributed::Process& process, StepState& state) {
+    ink::train::Loop<float>& loop = trainer.loop;
+    loop.options.writes_files = process.writes_files();
+    loop.hooks.step = [&trainer, &process, &state](std::span<const index_t> rows, std::span<double> metrics) {
+        if (!state.signals_taken) {  // replaces the loop's own Ctrl-C handler, which would stop this rank alone
+            ink::distributed::Process::take_stop_signals();
+            state.signals_taken = true;
+        }
+        const auto count = index_t(rows.size());
+        const ink::distributed::Shard s = process.shard(count);
+        const index_t local = state.local = s.size();
+        Losses l;
+        {
+            ink::distributed::ShardedDraw<float> draw(trainer.noise, s, count, trainer.model.hyper.latent);
+            l = trainer.step(trainer.gather(rows.subspan(std::size_t(s.begin), std::size_t(s.size()))));
+        }
+        double sums[3] = {l.total * double(local), l.reconstruction * double(local), l.kl * double(local)};
+        process.sum(sums);
+        for (int i = 0; i < 3; ++i) metrics[std::size_t(i)] = sums[i] / double(count);
+        return count;
+    };
+    loop.hooks.after_backward = [&process, &state] {
+        state.stop = process.average_gradients(state.local, ink::distributed::Process::stop_signalled());
+    };
+    loop.hooks.should_stop = [&state] { return state.stop; };
 }
 
 int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process& process) {
-    // Under mpirun only rank 0 talks and writes files; every rank trains (docs/distributed.md).
-    std::ostream quiet(nullptr);
+    std::ostream quiet(nullptr);  // ranks other than 0 say nothing
     std::ostream& log = process.writes_files() ? std::cerr : quiet;
     process.local_batch(kBatch, "the batch (64)");
-    std::map<std::string, std::string> meta;
-    const std::string history_key = "poem.history";
-    nlohmann::json history = nlohmann::json::array();
+    using ink::train::field;
+    const std::string& path = common.model;
     int threads = common.threads > 0 ? common.threads : ink::num_threads();
-    if (o.resume) {
-        INK_CHECK(fs::exists(common.model), "--resume: no checkpoint at '", common.model, "'");
-        meta = ink::io::load_safetensors(common.model).metadata;
-        INK_CHECK(meta.count("poem.seed"), "'", common.model, "' is not an ink-poem checkpoint");
-        o.seed = std::stoull(meta.at("poem.seed"));
-        o.script = meta.at("poem.script");
-        const int saved = std::stoi(meta.at("poem.threads"));
+    ink::train::Metadata meta;
+    if (o.resume) {  // the run's seed, script and threads, before anything is built
+        meta = ink::train::read_metadata(path, "--resume continues a run saved there");
+        o.seed = ink::parse_number<std::uint64_t>(field(meta, "poem.seed", path), "'" + path + "': poem.seed");
+        o.script = field(meta, "poem.script", path);
+        const int saved = ink::parse_number<int>(field(meta, "poem.threads", path), "'" + path + "': poem.threads");
         if (common.threads == 0) threads = saved;
         if (threads != saved)
             log << "note: the run used " << saved << " threads, this one " << threads
                       << ": the numbers will differ slightly from an uninterrupted run\n";
     } else {
-        INK_CHECK(!fs::exists(common.model), "'", common.model,
-                  "' exists: pass --resume to continue training it, or choose another --model");
+        INK_CHECK(!fs::exists(path), "'", path, "' exists: pass --resume to continue training it, or choose another --model");
     }
     ink::set_num_threads(threads);
 
@@ -145,95 +152,56 @@ int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process
 
     Hyper h;
     h.vocab = corpus.vocab.size();
-    Trainer trainer(h, corpus.train.dim(0), o.seed);
+    Trainer trainer(h, corpus.train, o.seed);
+    ink::train::Loop<float>& loop = trainer.loop;
+    loop.options.epochs = o.epochs;
+    loop.options.checkpoint = path;
+    loop.options.history_columns = {"epoch", "train_loss", "train_reconstruction", "train_kl", "valid_loss",
+                                    "valid_reconstruction", "valid_kl", "seconds"};
+    loop.options.history_csv = beside(path, ".history.csv");
+    loop.options.history_plot = beside(path, ".loss.png");
+    loop.options.plot_series = {{"training", "train_loss"}, {"validation", "valid_loss"}};
+    loop.options.plot = {.title = "poem VAE: loss per couplet (reconstruction + KL)", .x_label = "epoch",
+                         .y_label = "nats per couplet", .markers = true};
     if (o.resume) {
-        INK_CHECK(Vocab::from_json(meta.at("poem.vocab")) == corpus.vocab, "'", common.model,
+        INK_CHECK(Vocab::from_json(field(meta, "poem.vocab", path)) == corpus.vocab, "'", path,
                   "' was trained on another vocabulary than this corpus has");
-        meta = trainer.load(common.model);
-        history = nlohmann::json::parse(meta.at(history_key));
-        log << "resuming at epoch " << trainer.batches.epoch() + 1 << ", couplet "
-                  << trainer.batches.state().position << " (step " << trainer.step_count() << ")\n";
+        loop.metadata = loop.resume();
+        log << "resuming at epoch " << loop.epoch() + 1 << ", couplet " << loop.position() << " (step "
+                  << trainer.step_count() << ")\n";
     } else {
-        meta["poem.vocab"] = corpus.vocab.to_json();
-        meta["poem.script"] = o.script;
-        meta["poem.seed"] = std::to_string(o.seed);
-        meta["poem.threads"] = std::to_string(threads);
+        loop.metadata.insert({{"poem.vocab", corpus.vocab.to_json()}, {"poem.script", o.script},
+                              {"poem.seed", std::to_string(o.seed)}, {"poem.threads", std::to_string(threads)}});
         log << "model: " << trainer.model.num_parameters() << " parameters\n";
     }
-    // Every rank: the same model and vocabulary, then rank 0's weights and Adam state.
+
     process.replicate(trainer.model, trainer.adam, {{"poem.vocab", corpus.vocab.to_json()}, {"poem.hyper", to_json(h).dump()}});
-    if (process.writes_files()) fs::create_directories(fs::absolute(common.model).parent_path());
-    auto save = [&] {
-        if (!process.writes_files()) return;
-        meta[history_key] = history.dump();
-        trainer.save(common.model, meta);
-    };
+    StepState state;
+    if (process.distributed()) distribute(trainer, process, state);
 
     // The same three latent points every epoch, to watch the samples improve.
     const Tensor<float> sample_z = prior_sample(3, h.latent, 7);
-    const DecodeOptions sample_decode;
-    ink::util::InterruptGuard interrupt;
-    Tensor<std::int32_t> buffer = Tensor<std::int32_t>::empty({kBatch, kLength});
-    while (int(trainer.batches.epoch()) < o.epochs) {
-        const int epoch = int(trainer.batches.epoch()) + 1;
-        ink::util::Timer timer;
-        ink::util::ProgressBar bar(trainer.batches.batches_per_epoch(),
-                                   "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), log);
-        std::int64_t done = (trainer.batches.state().position + kBatch - 1) / kBatch;
-        for (auto rows = trainer.batches.next(); !rows.empty(); rows = trainer.batches.next()) {
-            // This rank's slice of the global batch, its slice of the batch's noise, and a stop
-            // request (Ctrl-C, SIGTERM) that every rank sees at the same step.
-            const auto count = index_t(rows.size());
-            const ink::distributed::Shard s = process.shard(count);
-            const LossSums before = trainer.epoch_sums;
-            bool stop = false;
-            Losses l;
-            {
-                ink::distributed::ShardedDraw<float> draw(trainer.noise, s, count, h.latent);
-                l = trainer.step(ink::data::gather_rows(corpus.train, rows.subspan(std::size_t(s.begin), std::size_t(s.size())), buffer),
-                                 [&] { stop = process.average_gradients(s.size(), interrupt.requested()); });
-            }
-            if (process.distributed()) trainer.epoch_sums = add_step(before, l, s.size(), process);
-            else stop = interrupt.requested();
-            const Losses m = trainer.epoch_sums.mean();
-            bar.update(++done, {{"loss", m.total}, {"rec", m.reconstruction}, {"kl", m.kl}}, count);
-            if (stop) {
-                bar.finish();
-                save();
-                process.barrier();
-                log << "interrupted: saved epoch " << epoch << " at couplet " << trainer.batches.state().position
-                          << " to " << common.model << "; continue with: ink-poem train --resume --model "
-                          << common.model << " --epochs " << o.epochs << "\n";
-                return 130;
-            }
-        }
-        bar.finish();
-        const Losses tr = trainer.epoch_sums.mean();
-        trainer.epoch_sums = {};
-        if (!process.writes_files()) continue;  // the other ranks go on to the next epoch
+    loop.hooks.end_period = [&](const ink::train::Period& p) {
+        if (!process.writes_files()) return std::vector<double>{};  // rank 0 evaluates and prints
         const Losses va = trainer.evaluate(corpus.valid);
-        ink::Rng pick(0);
-        const auto samples = decode_latents(trainer.model, sample_z, sample_decode, pick);
-        nlohmann::json record = {{"epoch", epoch},
-                                 {"train", {tr.total, tr.reconstruction, tr.kl}},
-                                 {"valid", {va.total, va.reconstruction, va.kl}},
-                                 {"seconds", timer.seconds()},
-                                 {"samples", nlohmann::json::array()}};
         std::printf("epoch %d: train %.2f (rec %.2f, KL %.2f)  validation %.2f (rec %.2f, KL %.2f) nats/couplet\n",
-                    epoch, tr.total, tr.reconstruction, tr.kl, va.total, va.reconstruction, va.kl);
-        for (const Couplet& c : samples) {
+                    int(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction, va.kl);
+        ink::Rng pick(0);
+        for (const Couplet& c : decode_latents(trainer.model, sample_z, DecodeOptions{}, pick))
             std::printf("  %s\n", format(corpus.vocab, c).c_str());
-            record["samples"].push_back(format(corpus.vocab, c));
-        }
         std::fflush(stdout);
-        history.push_back(record);
-        save();
-        write_history(common.model, history);
+        return std::vector<double>{double(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction,
+                                   va.kl, p.seconds};
+    };
+    if (loop.run() == ink::train::Outcome::stopped) {
+        process.barrier();  // rank 0's checkpoint is written before any rank exits
+        log << "interrupted: saved epoch " << loop.epoch() + 1 << " at couplet " << loop.position() << " to "
+                  << path << "; continue with: ink-poem train --resume --model " << path << " --epochs " << o.epochs << "\n";
+        return 130;
     }
-    log << common.model << ": " << trainer.batches.epoch() << " epochs trained\n";
+    log << path << ": " << loop.epoch() << " epochs trained\n";
     return 0;
 }
-
 
 // ---- generate, reconstruct, interpolate, acrostic: printers over Poet (poet.hpp) ---------------------
 
@@ -286,6 +254,26 @@ int acrostic(const CommonOptions& common, const std::string& heads, const Decode
     std::printf("%s\n", poet.format(poet.acrostic(poet.parse_heads(heads), opt, search)).c_str());
     return 0;
 }
+
+// ---- serve: the web page and its JSON API (serve.hpp, http.hpp) ------------------------------------------
+
+#if defined(INK_POEM_SERVE)
+struct ServeOptions {
+    poem::serve::HttpOptions http;
+    bool batching = true;
+};
+
+int serve_web(const CommonOptions& common, const ServeOptions& o) {
+    const Poet poet = load_poet(common);
+    poem::serve::ApiOptions api_options;
+    api_options.batching = o.batching;
+    api_options.compute_threads = common.threads > 0 ? common.threads : ink::num_threads();
+    ink::set_num_threads(1);  // parallel across requests, not inside them (serve.hpp, ApiOptions)
+    api_options.assets = poem::serve::kWebAssets;
+    const poem::serve::Api api(poet, api_options);
+    return poem::serve::run_http(api, o.http) ? 0 : 1;
+}
+#endif
 
 // ---- metrics ---------------------------------------------------------------------------------------------
 // How varied, how original and how well-toned generated couplets are, beside the same figures for the
@@ -411,6 +399,52 @@ int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const De
     return 0;
 }
 
+// ---- export: a trained checkpoint as a model to ship ----------------------------------------------------
+// Weights only (no optimizer state), stored as BF16 by default (half the size of F32), with the
+// vocabulary, the hyper-parameters, the tone table and a summary of the training run in the metadata.
+// Then it checks what the rounding cost: the validation loss of the file written beside the
+// checkpoint's own.
+
+int export_model(const CommonOptions& common, const std::string& out, const std::string& dtype_name) {
+    const ink::io::DType dtype = dtype_name == "bf16" ? ink::io::DType::BF16
+                               : dtype_name == "f16"  ? ink::io::DType::F16
+                               : dtype_name == "f32"  ? ink::io::DType::F32
+                                                      : (ink::detail::fail("--dtype '", dtype_name,
+                                                                           "': expected bf16, f16 or f32"),
+                                                         ink::io::DType::F32);
+    INK_CHECK(fs::exists(common.model), "no checkpoint at '", common.model, "' to export");
+    const Poet source(common.model, common.pinyin);
+    INK_CHECK(!source.tones().empty(), "export needs the tones: scripts/fetch-data.sh pinyin (or --pinyin FILE)");
+    const auto meta = ink::io::load_safetensors(common.model).metadata;
+    ink::io::CheckpointInfo info;
+    for (const char* key : {"poem.vocab", "poem.script", "poem.hyper"}) info.metadata[key] = meta.at(key);
+    info.metadata["poem.tones"] = source.tones().to_string();
+    nlohmann::json about = {{"corpus", "chinese-poetry 2.0.1, the Tang poems (MIT license)"},
+                            {"tones", "pinyin 2.11.2 dict-zi.js (MIT license)"},
+                            {"stored", dtype_name}};
+    if (const auto it = meta.find("poem.history"); it != meta.end()) {
+        const auto history = ink::json::parse(it->second, "'" + common.model + "' poem.history");
+        if (!history.empty()) {
+            about["epochs"] = history.back().at("epoch");
+            about["valid_loss"] = history.back().at("valid").at(0);
+        }
+    }
+    if (const auto it = meta.find("poem.seed"); it != meta.end()) about["seed"] = it->second;
+    info.metadata["poem.about"] = about.dump();
+    fs::create_directories(fs::absolute(out).parent_path());
+    ink::io::save_checkpoint(out, source.model(), nullptr, info, {.float_dtype = dtype});
+    std::fprintf(stderr, "wrote %s (%.2f MB, %s weights)\n", out.c_str(), double(fs::file_size(out)) / 1e6,
+                 dtype_name.c_str());
+
+    const Poet exported(out);
+    const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, source.script());
+    INK_CHECK(corpus.vocab == source.vocab(), "the corpus in ", common.data, " does not have the model's vocabulary");
+    const Losses a = evaluate(source.model(), corpus.valid), b = evaluate(exported.model(), corpus.valid);
+    std::printf("validation loss: checkpoint %.4f, exported %.4f nats per couplet (%+.4f%%)\n", a.total, b.total,
+                100 * (b.total - a.total) / a.total);
+    return 0;
+}
+
 }  // namespace poem
 
 int main(int argc, char** argv) {
@@ -471,6 +505,25 @@ int main(int argc, char** argv) {
     met_cmd->add_option("--seed", seed, "seed of z and of the corpus sample")->capture_default_str();
     add_decode_options(*met_cmd, decode);
 
+    std::string export_out = kShippedModel, export_dtype = "bf16";
+    CLI::App* exp_cmd = app.add_subcommand("export", "write the --model checkpoint as a model to ship (weights, tones)");
+    exp_cmd->add_option("--out", export_out, "the model file to write")->capture_default_str();
+    exp_cmd->add_option("--dtype", export_dtype, "storage of the weights: bf16, f16 or f32")->capture_default_str();
+
+#if defined(INK_POEM_SERVE)
+    ServeOptions serve_opt;
+    CLI::App* serve_cmd = app.add_subcommand("serve", "the web page and its JSON API (docs/poem.md)");
+    serve_cmd->add_option("--host", serve_opt.http.host, "address to listen on (loopback unless asked)")->capture_default_str();
+    serve_cmd->add_option("--port", serve_opt.http.port, "port (0: any free one, printed)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    serve_cmd->add_option("--workers", serve_opt.http.workers, "connections served at once")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    serve_cmd->add_flag("--no-batching", [&](std::int64_t) { serve_opt.batching = false; },
+                        "one decoder product per generate request (for measuring the batching)");
+#endif
+
     CLI11_PARSE(app, argc, argv);
     try {
         common.model_given = app.get_option("--model")->count() > 0;
@@ -481,7 +534,11 @@ int main(int argc, char** argv) {
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
         if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
+        if (*exp_cmd) return export_model(common, export_out, export_dtype);
         if (*met_cmd) return metrics(common, n, seed, opt, decode.tone_penalty);
+#if defined(INK_POEM_SERVE)
+        if (*serve_cmd) return serve_web(common, serve_opt);
+#endif
     } catch (const ink::Error& e) {
         return process.fail("ink-poem", e);
     } catch (const std::exception& e) {  // e.g. a file system error while saving

@@ -16,7 +16,7 @@ namespace {
 
 // `steps` steps at global batch 8 over 40 random couplets; the global mean loss of each.
 // Without shard_noise each rank draws its eps from the start of the generator, as a naive port would.
-std::vector<double> train(poem::Trainer& t, const Tensor<std::int32_t>& corpus, distributed::Communicator* comm,
+std::vector<double> train_steps(poem::Trainer& t, const Tensor<std::int32_t>& corpus, distributed::Communicator* comm,
                           int steps, bool shard_noise = true) {
     const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
     std::optional<distributed::DataParallel<float>> ddp;
@@ -58,10 +58,10 @@ TEST_CASE("poem VAE: 2 ranks at global batch 8 follow 1 process at batch 8") {
     Rng rng(4);
     for (auto& id : corpus) id = std::int32_t(rng.uniform_int(std::uint64_t(h.vocab)));
 
-    poem::Trainer single(h, corpus.dim(0), 1), parallel(h, corpus.dim(0), 1), naive(h, corpus.dim(0), 1);
-    const auto want = train(single, corpus, nullptr, 12);
-    const auto got = train(parallel, corpus, &comm, 12);
-    const auto unsharded = train(naive, corpus, &comm, 12, false);
+    poem::Trainer single(h, corpus, 1), parallel(h, corpus, 1), naive(h, corpus, 1);
+    const auto want = train_steps(single, corpus, nullptr, 12);
+    const auto got = train_steps(parallel, corpus, &comm, 12);
+    const auto unsharded = train_steps(naive, corpus, &comm, 12, false);
     double naive_gap = 0;
     for (std::size_t i = 0; i < want.size(); ++i) {
         CAPTURE(i);

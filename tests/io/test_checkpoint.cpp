@@ -88,6 +88,47 @@ void with_metadata(const std::string& from, const std::string& to, const std::st
     io::save_safetensors(to, d);
 }
 
+// A good checkpoint (`saved`, at `good`) and a trained Net + Adam to load edited copies of it into:
+// each edit must be refused naming the file and the field, and change not one bit of the loader.
+struct Refusals {
+    TempDir dir;
+    std::string good = dir.file("good.safetensors"), bad = dir.file("run.safetensors");
+    Saved saved{good};
+    Rng rng{2};
+    Net<> net{4, rng};
+    optim::Adam<float> adam{net.named_parameters(), {.lr = 0.5}};
+    std::string before;
+    Refusals() {
+        fake_gradients(net, 3.0f);
+        adam.step();
+        before = snapshot(net, adam);
+    }
+    // `good` with metadata `key` = `value`.
+    void metadata(const std::string& key, const std::string& value, const std::string& message) {
+        CAPTURE(key);
+        CAPTURE(value);
+        with_metadata(good, bad, key, value);
+        refused(key, message);
+    }
+    // `good` after edit(TensorDict&); `field` is the tensor the message names.
+    template <class Edit>
+    void tensors(Edit&& edit, const std::string& field, const std::string& message) {
+        io::TensorDict d = io::load_safetensors(good);
+        edit(d);
+        io::save_safetensors(bad, d);
+        refused(field, message);
+    }
+
+private:
+    void refused(const std::string& field, const std::string& message) {
+        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(("checkpoint '" + bad + "': ").c_str()),
+                             Error);
+        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(field.c_str()), Error);
+        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(message.c_str()), Error);
+        CHECK(snapshot(net, adam) == before);
+    }
+};
+
 mode_t mode_of(const std::string& path) {
     struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -222,130 +263,91 @@ TEST_CASE("checkpoint: mismatched or damaged files throw naming the file and the
 }
 
 TEST_CASE("issue14.9 checkpoint: a bad optimizer step leaves the model untouched") {
-    TempDir dir;
-    const std::string good = dir.file("good.safetensors"), bad = dir.file("run.safetensors");
-    const Saved saved(good);
-
-    Rng other(2);
-    Net<> net(4, other);
-    optim::Adam<float> adam(net.named_parameters(), {.lr = 0.5});
-    fake_gradients(net, 3.0f);
-    adam.step();
-    const std::string before = snapshot(net, adam);
-    // The values are in the file, the field and the file are named, and not one bit of the model changed.
-    auto refused = [&](const std::string& key, const std::string& value, const std::string& message) {
-        CAPTURE(key);
-        CAPTURE(value);
-        with_metadata(good, bad, key, value);
-        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(message.c_str()), Error);
-        CHECK(snapshot(net, adam) == before);
-    };
-    refused("ink.optimizer.steps", "18446744073709551615",
-            "checkpoint '" + bad + "': ink.optimizer.steps: \"18446744073709551615\" is out of the range");
-    refused("ink.optimizer.steps", "-1", "checkpoint '" + bad + "': ink.optimizer.steps = -1 is out of range: expected 0 to");
-    refused("ink.optimizer.steps", "9223372036854775807", "ink.optimizer.steps = 9223372036854775807 is out of range");
-    refused("ink.optimizer.lr", "-1", "ink.optimizer.lr = -1 is out of range: expected a finite number > 0");
-    refused("ink.step", "-3", "ink.step = -3 is out of range: expected >= 0");
-    refused("ink.rng.data", "1", "ink.rng.data = '1' is not '<seed> <counter>'");
-    refused("ink.format", "ink-checkpoint-2", "format 'ink-checkpoint-2', expected 'ink-checkpoint-1'");
-    refused("ink.scheduler", "cosine", "unknown metadata field 'ink.scheduler'");
+    Refusals r;
+    r.metadata("ink.optimizer.steps", "18446744073709551615",
+               "ink.optimizer.steps: \"18446744073709551615\" is out of the range");
+    r.metadata("ink.optimizer.steps", "-1", "ink.optimizer.steps = -1 is out of range: expected 0 to 9223372036854775806");
+    r.metadata("ink.optimizer.steps", "9223372036854775807", "ink.optimizer.steps = 9223372036854775807 is out of range");
+    r.metadata("ink.optimizer.lr", "-1", "ink.optimizer.lr = -1 is out of range: expected a finite number > 0");
+    r.metadata("ink.step", "-3", "ink.step = -3 is out of range: expected >= 0");
+    r.metadata("ink.rng.data", "1", "ink.rng.data = '1' is not '<seed> <counter>'");
+    r.metadata("ink.format", "ink-checkpoint-2", "ink.format = 'ink-checkpoint-2', expected 'ink-checkpoint-1'");
+    r.metadata("ink.scheduler", "cosine", "unknown metadata field 'ink.scheduler'");
 
     // Bad optimizer state: a negative second moment (its square root would be NaN), a NaN first moment,
-    // a missing or foreign state tensor; again nothing changes.
-    auto refused_tensors = [&](auto&& edit, const std::string& message) {
-        io::TensorDict d = io::load_safetensors(good);
-        edit(d);
-        io::save_safetensors(bad, d);
-        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(message.c_str()), Error);
-        CHECK(snapshot(net, adam) == before);
-    };
-    refused_tensors(
+    // a foreign state tensor, a tensor of neither kind.
+    r.tensors(
         [](io::TensorDict& d) {
             Tensor<float> v = d.get<float>("optim.decoder.bias.exp_avg_sq").clone();
             v[1] = -0.25f;
             d.set("optim.decoder.bias.exp_avg_sq", v);
         },
-        "tensor 'optim.decoder.bias.exp_avg_sq': element 1 is -0.25, expected a finite number >= 0");
-    refused_tensors(
+        "optim.decoder.bias.exp_avg_sq", "element 1 is -0.25, expected a finite number >= 0");
+    r.tensors(
         [](io::TensorDict& d) {
             Tensor<float> m = d.get<float>("optim.encoder.weight.exp_avg").clone();
             m[0] = std::numeric_limits<float>::quiet_NaN();
             d.set("optim.encoder.weight.exp_avg", m);
         },
-        "tensor 'optim.encoder.weight.exp_avg': element 0 is nan, expected a finite number");
-    refused_tensors([](io::TensorDict& d) { d.set("optim.encoder.weight.momentum_buffer", Tensor<float>(Shape{3, 4})); },
-                    "tensor 'optim.encoder.weight.momentum_buffer' is not part of the Adam state");
-    refused_tensors([](io::TensorDict& d) { d.set("extra", Tensor<float>(Shape{1})); },
-                    "tensor 'extra' is neither a parameter ('model.') nor optimizer state ('optim.')");
+        "optim.encoder.weight.exp_avg", "element 0 is nan, expected a finite number");
+    r.tensors([](io::TensorDict& d) { d.set("optim.encoder.weight.momentum_buffer", Tensor<float>(Shape{3, 4})); },
+              "optim.encoder.weight.momentum_buffer", "is not part of the Adam state");
+    r.tensors([](io::TensorDict& d) { d.set("extra", Tensor<float>(Shape{1})); }, "tensor 'extra'",
+              "is neither a parameter ('model.') nor optimizer state ('optim.')");
 
     // The good file loads all of it.
-    const auto info = io::load_checkpoint(good, net, adam);
+    const auto info = io::load_checkpoint(r.good, r.net, r.adam);
     CHECK(info.step == 7);
-    CHECK(snapshot(net, adam) == snapshot(saved.net, saved.adam));
+    CHECK(snapshot(r.net, r.adam) == snapshot(r.saved.net, r.saved.adam));
     // Without an optimizer, a full checkpoint's state is not needed, nor checked.
-    with_metadata(good, bad, "ink.optimizer.steps", "-1");
-    Net<> weights_only(4, other);
-    io::load_checkpoint(bad, weights_only, nullptr);
-    CHECK(weights_only.fc2.weight.value().to_vector() == saved.net.fc2.weight.value().to_vector());
+    with_metadata(r.good, r.bad, "ink.optimizer.steps", "-1");
+    Net<> weights_only(4, r.rng);
+    io::load_checkpoint(r.bad, weights_only, nullptr);
+    CHECK(weights_only.fc2.weight.value().to_vector() == r.saved.net.fc2.weight.value().to_vector());
     // And the optimizer's own restore path is all-or-nothing too.
     std::vector<Tensor<float>> state;
-    for (const auto& [name, t] : saved.adam.state()) state.push_back(t.clone());
-    const std::string loaded = snapshot(net, adam);
-    CHECK_THROWS_WITH_AS(adam.restore(optim::Optimizer<float>::kMaxSteps + 1, 1e-3, state),
+    for (const auto& [name, t] : r.saved.adam.state()) state.push_back(t.clone());
+    const std::string loaded = snapshot(r.net, r.adam);
+    CHECK_THROWS_WITH_AS(r.adam.restore(optim::Optimizer<float>::kMaxSteps + 1, 1e-3, state),
                          doctest::Contains("Adam: steps = 9223372036854775807 is out of range"), Error);
     state.pop_back();
-    CHECK_THROWS_WITH_AS(adam.restore(1, 1e-3, state), doctest::Contains("restore needs 8 state buffers, got 7"), Error);
-    CHECK(snapshot(net, adam) == loaded);
+    CHECK_THROWS_WITH_AS(r.adam.restore(1, 1e-3, state), doctest::Contains("restore needs 8 state buffers, got 7"), Error);
+    CHECK(snapshot(r.net, r.adam) == loaded);
 }
 
 TEST_CASE("issue14.10 checkpoint: metadata numbers are parsed strictly") {
-    TempDir dir;
-    const std::string good = dir.file("good.safetensors"), bad = dir.file("run.safetensors");
-    const Saved saved(good);
-    Rng other(2);
-    Net<> net(4, other);
-    optim::Adam<float> adam(net.named_parameters());
-    const std::string before = snapshot(net, adam);
-    auto refused = [&](const std::string& key, const std::string& value, const std::string& message) {
-        CAPTURE(key);
-        CAPTURE(value);
-        with_metadata(good, bad, key, value);
-        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(("checkpoint '" + bad + "': " + key).c_str()),
-                             Error);
-        CHECK_THROWS_WITH_AS(io::load_checkpoint(bad, net, adam), doctest::Contains(message.c_str()), Error);
-        CHECK(snapshot(net, adam) == before);
-    };
+    Refusals r;
     for (const char* text : {" -5", "+5", " 7", "7 ", "", "0x10", "1e3", "5.0"})
-        refused("ink.step", text, "is not an integer");
-    refused("ink.step", "18446744073709551615", "out of the range of the expected signed 64-bit number");
-    refused("ink.step", "9223372036854775808", "out of the range of the expected signed 64-bit number");
-    refused("ink.rng.data", "1  2", "ink.rng.data (counter): \" 2\" is not a non-negative integer");
-    refused("ink.rng.data", "1 2 3", "ink.rng.data (counter): \"2 3\" is not a non-negative integer");
-    refused("ink.rng.data", "-1 2", "ink.rng.data (seed): \"-1\" is not a non-negative integer");
-    refused("ink.rng.data", "18446744073709551616 0", "out of the range of the expected unsigned 64-bit number");
-    refused("ink.optimizer.steps", "+2", "is not an integer");
-    refused("ink.optimizer.lr", "-1", "ink.optimizer.lr = -1 is out of range: expected a finite number > 0");
-    refused("ink.optimizer.lr", "0", "ink.optimizer.lr = 0 is out of range");
-    refused("ink.optimizer.lr", "1e-400", "ink.optimizer.lr: \"1e-400\" is out of the range");
-    refused("ink.optimizer.lr", "1e-310", "is out of");  // subnormal
-    refused("ink.optimizer.lr", "nan", "is not a finite number");
-    refused("ink.optimizer.lr", " 0.1", "is not a number");
+        r.metadata("ink.step", text, "is not an integer");
+    r.metadata("ink.step", "18446744073709551615", "out of the range of the expected signed 64-bit number");
+    r.metadata("ink.step", "9223372036854775808", "out of the range of the expected signed 64-bit number");
+    r.metadata("ink.rng.data", "1  2", "ink.rng.data (counter): \" 2\" is not a non-negative integer");
+    r.metadata("ink.rng.data", "1 2 3", "ink.rng.data (counter): \"2 3\" is not a non-negative integer");
+    r.metadata("ink.rng.data", "-1 2", "ink.rng.data (seed): \"-1\" is not a non-negative integer");
+    r.metadata("ink.rng.data", "18446744073709551616 0", "out of the range of the expected unsigned 64-bit number");
+    r.metadata("ink.optimizer.steps", "+2", "is not an integer");
+    r.metadata("ink.optimizer.lr", "-1", "ink.optimizer.lr = -1 is out of range: expected a finite number > 0");
+    r.metadata("ink.optimizer.lr", "0", "ink.optimizer.lr = 0 is out of range");
+    r.metadata("ink.optimizer.lr", "1e-400", "ink.optimizer.lr: \"1e-400\" is out of the range");
+    r.metadata("ink.optimizer.lr", "1e-310", "is out of");  // subnormal
+    r.metadata("ink.optimizer.lr", "nan", "is not a finite number");
+    r.metadata("ink.optimizer.lr", " 0.1", "is not a number");
 
     // The extremes that are valid load exactly.
-    with_metadata(good, bad, "ink.step", "9223372036854775807");
-    with_metadata(bad, bad, "ink.rng.data", "18446744073709551615 0");
-    with_metadata(bad, bad, "ink.optimizer.lr", "1e-300");
-    const auto info = io::load_checkpoint(bad, net, adam);
+    with_metadata(r.good, r.bad, "ink.step", "9223372036854775807");
+    with_metadata(r.bad, r.bad, "ink.rng.data", "18446744073709551615 0");
+    with_metadata(r.bad, r.bad, "ink.optimizer.lr", "1e-300");
+    const auto info = io::load_checkpoint(r.bad, r.net, r.adam);
     CHECK(info.step == std::numeric_limits<std::int64_t>::max());
     CHECK(info.rngs.at("data").seed == std::numeric_limits<std::uint64_t>::max());
-    CHECK(adam.lr() == 1e-300);
+    CHECK(r.adam.lr() == 1e-300);
     // Saving writes the shortest exact decimal, which loads back to the same double.
-    adam.set_lr(0.1 + 0.2);
-    io::save_checkpoint(bad, net, adam);
-    optim::Adam<float> again(net.named_parameters());
-    io::load_checkpoint(bad, net, again);
+    r.adam.set_lr(0.1 + 0.2);
+    io::save_checkpoint(r.bad, r.net, r.adam);
+    optim::Adam<float> again(r.net.named_parameters());
+    io::load_checkpoint(r.bad, r.net, again);
     CHECK(again.lr() == 0.1 + 0.2);
-    CHECK_THROWS_WITH_AS(io::save_checkpoint(bad, net, adam, {.step = -1, .rngs = {}, .metadata = {}}),
+    CHECK_THROWS_WITH_AS(io::save_checkpoint(r.bad, r.net, r.adam, {.step = -1, .rngs = {}, .metadata = {}}),
                          doctest::Contains("step = -1 is out of range"), Error);
 }
 
@@ -507,6 +509,9 @@ TEST_CASE("issue14.13 atomic write: the file's mode is kept and a symlink is wri
     CHECK_THROWS_WITH_AS(io::save_checkpoint(dir.file("fifo"), saved.net, nullptr),
                          doctest::Contains("not a regular file"), Error);
     CHECK(fs::is_fifo(dir.path / "fifo"));
+    for (const std::string& no_name : {std::string(), dir.file("adir/"), dir.file("..")})
+        CHECK_THROWS_WITH_AS(io::save_checkpoint(no_name, saved.net, nullptr), doctest::Contains("expected a file name"),
+                             Error);
     // A failing save (here: a directory that does not exist) names the file and the reason.
     CHECK_THROWS_WITH_AS(io::save_checkpoint(dir.file("missing/x.safetensors"), saved.net, nullptr),
                          doctest::Contains("No such file or directory"), Error);

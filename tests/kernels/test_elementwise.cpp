@@ -98,7 +98,7 @@ std::vector<T> concat(std::vector<T> a, const std::vector<T>& b) {
 }  // namespace
 
 TEST_CASE("elementwise: float exp, log, sigmoid, tanh, softplus within a few ulp over the whole range") {
-    MESSAGE("SIMD path: " << std::string(kernels::simd::kIsa));
+    MESSAGE("SIMD path: " << std::string(simd::kIsa));
     CHECK(max_ulp(kernels::exp<float>, ref_exp, concat(linspace(-110, 90, 400001), signed_floats(1)), "exp") <= 2);
     CHECK(max_ulp(kernels::log<float>, ref_log, concat(positive_floats(), linspace(0.5, 2, 100001)), "log") <= 2);
     const auto wide = concat(linspace(-120, 120, 400001), signed_floats(1e30));

@@ -72,15 +72,18 @@ inline std::string excerpt(const Json& v) {
 
 // Wraps a SAX handler (the interface of nlohmann::json_sax, with non-virtual members) with the bounds
 // above; parse errors become ink::Error. Use it through sax_parse().
-template <class Handler>
-class BoundedSax {
-public:
+// The value types of nlohmann's SAX interface, for handlers to derive from.
+struct SaxTypes {
     using number_integer_t = Json::number_integer_t;
     using number_unsigned_t = Json::number_unsigned_t;
     using number_float_t = Json::number_float_t;
     using string_t = Json::string_t;
     using binary_t = Json::binary_t;
+};
 
+template <class Handler>
+class BoundedSax : public SaxTypes {
+public:
     BoundedSax(Handler& handler, std::string_view what, int max_depth)
         : handler_(handler), what_(what), max_depth_(max_depth) {}
 
@@ -161,14 +164,8 @@ void sax_parse(std::string_view text, Handler& handler, std::string_view what, i
 namespace detail {
 
 // Builds a Json tree from SAX events (the bounds are BoundedSax's).
-class TreeBuilder {
+class TreeBuilder : public SaxTypes {
 public:
-    using number_integer_t = Json::number_integer_t;
-    using number_unsigned_t = Json::number_unsigned_t;
-    using number_float_t = Json::number_float_t;
-    using string_t = Json::string_t;
-    using binary_t = Json::binary_t;
-
     Json root;
 
     bool null() { return add(nullptr); }

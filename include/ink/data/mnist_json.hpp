@@ -31,14 +31,8 @@ namespace detail {
 // has about 800,000 numbers; a tree of them takes twice as long to parse). A SAX handler for
 // json::sax_parse, which bounds the nesting and refuses duplicate keys; every departure from the
 // format throws an ink::Error that names the file (`what`).
-class MnistDigitReader {
+class MnistDigitReader : public json::SaxTypes {
 public:
-    using number_integer_t = json::Json::number_integer_t;
-    using number_unsigned_t = json::Json::number_unsigned_t;
-    using number_float_t = json::Json::number_float_t;
-    using string_t = json::Json::string_t;
-    using binary_t = json::Json::binary_t;
-
     MnistDigitReader(const std::string& what, std::vector<float>& pixels) : what_(what), pixels_(pixels) {}
 
     // The number of values in "data"; throws if the file has no "data" field.

@@ -174,6 +174,8 @@ class AtomicFile {
 public:
     explicit AtomicFile(std::string path)
         : path_(std::move(path)), file_(detail::resolve_symlinks(path_)), lock_(file_) {
+        const std::string name = detail::base_name(file_);
+        INK_CHECK(!name.empty() && name != "." && name != "..", "cannot write '", path_, "': expected a file name");
         struct stat st {};
         const bool exists = ::stat(file_.c_str(), &st) == 0;
         INK_CHECK(!exists || !S_ISDIR(st.st_mode), "cannot write '", path_, "': is a directory");

@@ -8,6 +8,7 @@
 //             "ink.step"        the training step (decimal)
 //             "ink.optimizer"   the rule ("Adam", ...), with "ink.optimizer.steps" and "ink.optimizer.lr"
 //             "ink.rng.<name>"  "<seed> <counter>" of each saved Rng (decimal u64s)
+//             "ink.batches"     "<epoch> <position>" of the mini-batch order (data/batches.hpp), if saved
 //             anything else     the user's metadata (vocabulary, hyper-parameters as JSON, ...)
 //
 // Loading is strict and all-or-nothing: every parameter (and, with an optimizer, every state buffer)
@@ -17,6 +18,7 @@
 #include <charconv>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -26,6 +28,7 @@
 
 #include "ink/core/parse.hpp"
 #include "ink/core/rng.hpp"
+#include "ink/data/batches.hpp"
 #include "ink/io/safetensors.hpp"
 #include "ink/nn/module.hpp"
 #include "ink/optim/optimizer.hpp"
@@ -39,6 +42,7 @@ struct CheckpointInfo {
     std::int64_t step = 0;                          // >= 0
     std::map<std::string, Rng::State> rngs;         // e.g. {"init", ...}, {"data", ...}
     std::map<std::string, std::string> metadata;    // user fields; keys must not start with "ink."
+    std::optional<data::Batches::State> batches{};  // where the batch order stands (a training loop's)
 };
 
 namespace detail {
@@ -53,10 +57,13 @@ inline std::string exact_decimal(double x) {
 
 }  // namespace detail
 
-// Writes `path` atomically. `optimizer` may be null (weights only).
+// Writes `path` atomically. `optimizer` may be null (weights only). `storage` chooses how the float
+// tensors are stored (e.g. {.float_dtype = DType::BF16} for a model to ship: half the size, weights
+// rounded to nearest even); load_checkpoint reads any floating dtype back.
 template <class T>
 void save_checkpoint(const std::string& path, const nn::Module<T>& model,
-                     const std::type_identity_t<optim::Optimizer<T>>* optimizer, const CheckpointInfo& info = {}) {
+                     const std::type_identity_t<optim::Optimizer<T>>* optimizer, const CheckpointInfo& info = {},
+                     const SaveOptions& storage = {}) {
     INK_CHECK(info.step >= 0, "save_checkpoint '", path, "': step = ", info.step, " is out of range: expected >= 0");
     TensorDict d;
     for (const auto& [name, p] : model.named_parameters()) d.set("model." + name, p.value());
@@ -70,12 +77,14 @@ void save_checkpoint(const std::string& path, const nn::Module<T>& model,
     }
     for (const auto& [name, s] : info.rngs)
         d.metadata["ink.rng." + name] = std::to_string(s.seed) + " " + std::to_string(s.counter);
+    if (info.batches)
+        d.metadata["ink.batches"] = std::to_string(info.batches->epoch) + " " + std::to_string(info.batches->position);
     for (const auto& [key, value] : info.metadata) {
         INK_CHECK(!detail::starts_with(key, "ink."), "save_checkpoint '", path, "': metadata key '", key,
                   "' is reserved (keys starting with 'ink.' belong to the format)");
         d.metadata[key] = value;
     }
-    save_safetensors(path, d);
+    save_safetensors(path, d, storage);
 }
 template <class T>
 void save_checkpoint(const std::string& path, const nn::Module<T>& model, const optim::Optimizer<T>& optimizer,
@@ -98,13 +107,13 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
         return parse_number<N>(text, where + ": " + key);
     };
     if (d.meta("ink.format") != kCheckpointFormat)
-        fail("format '", d.meta("ink.format"), "', expected '", kCheckpointFormat, "'");
+        fail("ink.format = '", d.meta("ink.format"), "', expected '", kCheckpointFormat, "'");
 
     // 1. Check everything, modifying nothing.
     std::vector<std::pair<Tensor<T>, Tensor<T>>> model_copies;  // (parameter, its saved value)
     std::set<std::string> known;                                 // the tensor names the file must hold
     for (const auto& [name, p] : model.named_parameters()) {
-        model_copies.emplace_back(p.value(), d.get<T>("model." + name, p.shape()));
+        model_copies.emplace_back(p.value(), d.get_as<T>("model." + name, p.shape()));  // any float dtype
         known.insert("model." + name);
     }
 
@@ -144,6 +153,13 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
             if (space == std::string::npos) fail(key, " = '", value, "' is not '<seed> <counter>'");
             info.rngs[key.substr(8)] = {number(key + " (seed)", std::string_view(value).substr(0, space), std::uint64_t{}),
                                         number(key + " (counter)", std::string_view(value).substr(space + 1), std::uint64_t{})};
+        } else if (key == "ink.batches") {
+            const auto space = value.find(' ');
+            if (space == std::string::npos) fail(key, " = '", value, "' is not '<epoch> <position>'");
+            info.batches = data::Batches::State{
+                number(key + " (epoch)", std::string_view(value).substr(0, space), std::uint64_t{}),
+                number(key + " (position)", std::string_view(value).substr(space + 1), index_t{})};
+            if (info.batches->position < 0) fail(key, " = '", value, "': the position must be non-negative");
         } else if (!detail::starts_with(key, "ink.")) {
             info.metadata[key] = value;
         } else if (key != "ink.format" && key != "ink.step" && key != "ink.optimizer" && key != "ink.optimizer.steps" &&

@@ -4,7 +4,8 @@
 //   y[b, t, o] = bias[o] + sum_{k, c} x[b, t*stride + k*dilation - pad_left, c] * w[k, c, o]
 // with x taken as 0 outside [0, L). Lout = (L + pad_left + pad_right - dilation*(K-1) - 1) / stride + 1.
 //
-// Implicit-im2col GEMMs on the GEMM micro-kernel: see below and docs/kernels.md.
+// Implicit-im2col GEMMs on the GEMM micro-kernel: see below and docs/kernels.md. Arith (default: FMAs
+// in T) is how the GEMMs multiply; conv1d_bf16.hpp passes the bf16 one.
 #include <algorithm>
 
 #include "ink/core/error.hpp"
@@ -69,18 +70,18 @@ ConvRows<T> conv_input_rows(const Conv1dParams& p, const T* x) {
 }  // namespace detail
 
 // y = conv(x, w) + bias; bias may be null.
-template <class T>
+template <class T, class Arith = void>
 void conv1d_forward(const Conv1dParams& p, const T* x, const T* w, const T* bias, T* y) {
     using namespace detail;
     const index_t Lo = p.length_out();
     if (Lo <= 0) return;
     const Operand<ConvRows<T>> a{conv_input_rows(p, x), false};
     const Operand<StridedRows<T>> b{{w, p.channels_out, p.channels_out}, true};
-    gemm_sources(p.batch * Lo, p.channels_out, p.kernel * p.channels_in, T(1), a, b, T(0), bias, y, p.channels_out);
+    gemm_sources<Arith>(p.batch * Lo, p.channels_out, p.kernel * p.channels_in, T(1), a, b, T(0), bias, y, p.channels_out);
 }
 
 // dx = d loss / d x from dy (B, Lout, Cout). With accumulate, dx += instead of dx =.
-template <class T>
+template <class T, class Arith = void>
 void conv1d_backward_data(const Conv1dParams& p, const T* dy, const T* w, T* dx, bool accumulate = false) {
     using namespace detail;
     const index_t Lo = p.length_out();
@@ -90,18 +91,18 @@ void conv1d_backward_data(const Conv1dParams& p, const T* dy, const T* w, T* dx,
     const Operand<ConvRows<T>> a{{dy, p.length, Lo, Co, K, 1, p.dilation, p.pad_left - last, p.stride}, false};
     // W' is read as transposed rows: row c of W'^T is the runs w[K-1-k', c, :] for k' = 0..K-1.
     const Operand<StridedRows<T>> b{{w + (K - 1) * Ci * Co, Co, Co, K, -Ci * Co}, false};
-    gemm_sources(p.batch * p.length, Ci, p.kernel * Co, T(1), a, b, accumulate ? T(1) : T(0),
+    gemm_sources<Arith>(p.batch * p.length, Ci, p.kernel * Co, T(1), a, b, accumulate ? T(1) : T(0),
                  static_cast<const T*>(nullptr), dx, Ci);
 }
 
 // dw = d loss / d w (K, Cin, Cout). With accumulate, dw += instead of dw =.
-template <class T>
+template <class T, class Arith = void>
 void conv1d_backward_weight(const Conv1dParams& p, const T* x, const T* dy, T* dw, bool accumulate = false) {
     using namespace detail;
     const index_t Lo = std::max<index_t>(p.length_out(), 0);
     const Operand<ConvRows<T>> a{conv_input_rows(p, x), true};
     const Operand<StridedRows<T>> b{{dy, p.channels_out, p.channels_out}, true};
-    gemm_sources(p.kernel * p.channels_in, p.channels_out, p.batch * Lo, T(1), a, b, accumulate ? T(1) : T(0),
+    gemm_sources<Arith>(p.kernel * p.channels_in, p.channels_out, p.batch * Lo, T(1), a, b, accumulate ? T(1) : T(0),
                  static_cast<const T*>(nullptr), dw, p.channels_out);
 }
 

@@ -5,15 +5,15 @@
 // input of the same length. Forward activations take x and write y; backward helpers take what the
 // op saved (x or y) and the upstream gradient dy, and write dx.
 //
-// Each map is one loop over SIMD registers (detail/simd.hpp), the tail done with masked loads and
-// stores; float transcendentals are vectorised (detail/simd_math.hpp), double ones call std::.
+// Each map is one loop over SIMD registers (ink/simd/vec.hpp), the tail done with masked loads and
+// stores; float transcendentals are vectorised (ink/simd/math.hpp), double ones call std::.
 // Large arrays are split over threads in contiguous chunks; the result never depends on the split.
 #include <algorithm>
 
 #include "ink/core/shape.hpp"
 #include "ink/core/threads.hpp"
-#include "ink/kernels/detail/simd.hpp"
-#include "ink/kernels/detail/simd_math.hpp"
+#include "ink/simd/vec.hpp"
+#include "ink/simd/math.hpp"
 
 namespace ink::kernels {
 

@@ -10,7 +10,7 @@
 
 #include "ink/core/shape.hpp"
 #include "ink/core/threads.hpp"
-#include "ink/kernels/detail/simd.hpp"
+#include "ink/simd/vec.hpp"
 
 namespace ink::kernels {
 

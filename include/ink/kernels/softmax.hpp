@@ -5,7 +5,7 @@
 //
 // Each row takes three passes over data that stays in L1/L2 after the first: the max, then
 // e = exp(x - max) with its sum (stored where the result goes), then a scaling by 1 / sum. The exp is
-// the vectorised one of detail/simd_math.hpp. The exp pass is compute-bound, so it prefetches the next
+// the vectorised one of ink/simd/math.hpp. The exp pass is compute-bound, so it prefetches the next
 // row, whose max pass would otherwise wait on memory. Large problems are split over threads by rows,
 // so the result never depends on the thread count. Logits may be -inf (masked); a row that is all
 // -inf has no softmax and gives NaN.
@@ -17,8 +17,8 @@
 
 #include "ink/core/error.hpp"
 #include "ink/core/shape.hpp"
-#include "ink/kernels/detail/simd.hpp"
-#include "ink/kernels/detail/simd_math.hpp"
+#include "ink/simd/vec.hpp"
+#include "ink/simd/math.hpp"
 #include "ink/kernels/elementwise.hpp"
 #include "ink/kernels/reduce.hpp"
 

@@ -12,7 +12,7 @@
 #include <cmath>
 
 #include "ink/optim/optimizer.hpp"
-#include "ink/kernels/detail/simd.hpp"
+#include "ink/simd/vec.hpp"
 
 namespace ink::optim {
 
@@ -52,7 +52,7 @@ private:
     }
 
     void update(std::size_t i, index_t n, T* p, const T* g) override {
-        using V = kernels::simd::Vec<T>;
+        using V = simd::Vec<T>;
         T* m = this->slot(0, i);
         T* v = this->slot(1, i);
         const V b1{T(o_.beta1)}, b2{T(o_.beta2)}, c1{T(1 - o_.beta1)}, c2{T(1 - o_.beta2)}, eps{T(o_.eps)};
@@ -60,13 +60,13 @@ private:
         // L2 coefficient in the gradient (Adam) and the decay factor of p (AdamW): one is neutral.
         const V l2{decoupled_ ? T(0) : T(o_.weight_decay)};
         const V keep{decoupled_ ? T(1 - this->lr() * o_.weight_decay) : T(1)};
-        kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+        simd::for_chunks<T>(n, [&](index_t j, auto l) {
             const V pj = l.load(p + j), gj = fma(l2, pj, l.load(g + j));
             const V mj = fma(b1, l.load(m + j), c1 * gj);
             const V vj = fma(b2, l.load(v + j), c2 * gj * gj);
             l.store(m + j, mj);
             l.store(v + j, vj);
-            l.store(p + j, keep * pj - step * mj / fma(kernels::simd::sqrt(vj), inv_sqrt_bc2, eps));
+            l.store(p + j, keep * pj - step * mj / fma(simd::sqrt(vj), inv_sqrt_bc2, eps));
         });
     }
 

@@ -21,11 +21,11 @@
 
 #include "ink/autograd/var.hpp"
 #include "ink/core/error.hpp"
+#include "ink/nn/module.hpp"  // NamedParameters, what Module::named_parameters() returns (a light header)
 
 namespace ink::optim {
 
-template <class T>
-using NamedParameters = std::vector<std::pair<std::string, Var<T>>>;
+using nn::NamedParameters;
 
 // A state buffer the rule keeps per parameter, and whether its elements must be >= 0 (a second-moment
 // estimate: a negative one would make the update's square root NaN).

@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "ink/optim/optimizer.hpp"
-#include "ink/kernels/detail/simd.hpp"
+#include "ink/simd/vec.hpp"
 
 namespace ink::optim {
 
@@ -36,14 +36,14 @@ public:
 
 private:
     void update(std::size_t i, index_t n, T* p, const T* g) override {
-        using V = kernels::simd::Vec<T>;
+        using V = simd::Vec<T>;
         T* v = this->slot(0, i);
         const V lr{T(this->lr())}, rho{T(o_.rho)}, c{T(1 - o_.rho)}, eps{T(o_.eps)}, wd{T(o_.weight_decay)};
-        kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+        simd::for_chunks<T>(n, [&](index_t j, auto l) {
             const V pj = l.load(p + j), gj = fma(wd, pj, l.load(g + j));
             const V vj = fma(rho, l.load(v + j), c * gj * gj);
             l.store(v + j, vj);
-            l.store(p + j, pj - lr * gj / (kernels::simd::sqrt(vj) + eps));
+            l.store(p + j, pj - lr * gj / (simd::sqrt(vj) + eps));
         });
     }
 

@@ -5,7 +5,7 @@
 //   b = momentum * b + g                      (b starts at 0, so the first step has b = g)
 //   p -= lr * (nesterov ? g + momentum * b : b)       (p -= lr * g when momentum is 0)
 #include "ink/optim/optimizer.hpp"
-#include "ink/kernels/detail/simd.hpp"
+#include "ink/simd/vec.hpp"
 
 namespace ink::optim {
 
@@ -35,10 +35,10 @@ public:
 
 private:
     void update(std::size_t i, index_t n, T* p, const T* g) override {
-        using V = kernels::simd::Vec<T>;
+        using V = simd::Vec<T>;
         const V lr{T(this->lr())}, mu{T(o_.momentum)}, wd{T(o_.weight_decay)};
         if (o_.momentum == 0) {
-            kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+            simd::for_chunks<T>(n, [&](index_t j, auto l) {
                 const V pj = l.load(p + j);
                 l.store(p + j, pj - lr * fma(wd, pj, l.load(g + j)));
             });
@@ -46,7 +46,7 @@ private:
         }
         T* b = this->slot(0, i);
         const bool nesterov = o_.nesterov;
-        kernels::simd::for_chunks<T>(n, [&](index_t j, auto l) {
+        simd::for_chunks<T>(n, [&](index_t j, auto l) {
             const V pj = l.load(p + j), gj = fma(wd, pj, l.load(g + j));
             const V bj = fma(mu, l.load(b + j), gj);
             l.store(b + j, bj);

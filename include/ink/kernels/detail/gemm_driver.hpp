@@ -16,10 +16,12 @@
 // driver on its own buffers. A band boundary never cuts a tile and the depth blocking depends on K
 // only, so every C element is computed by the same operations for any thread count or schedule.
 #include <algorithm>
+#include <type_traits>
 
 #include "ink/core/threads.hpp"
 #include "ink/kernels/detail/gemm_microkernel.hpp"
 #include "ink/kernels/detail/gemm_pack.hpp"
+#include "ink/kernels/detail/gemm_pack_bf16.hpp"
 
 namespace ink::kernels::detail {
 
@@ -31,21 +33,27 @@ inline constexpr index_t kInPlaceBand = 256;
 // Below this much work per thread, starting a parallel region costs more than it saves.
 inline constexpr double kMinFlopsPerThread = 4e6;
 
-template <class T, class ASrc, class BSrc>
+// Arith (gemm_microkernel.hpp) is FmaArith<T> or a bf16 variant; the depth blocking depends on K
+// only, the same for every Arith, so the bf16 variants sum each output in the same order.
+template <class Arith, class T, class ASrc, class BSrc>
 void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index_t m1, index_t n0, index_t n1,
                index_t K, T alpha, T beta, const T* bias, T* C, index_t ldc) {
-    constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+    constexpr index_t MR = Arith::MR, NR = Arith::NR;
+    constexpr bool kBf16 = Arith::kDepthPerElement == 2;
+    // Packed elements per depth block (bf16: pairs).
+    const auto packed_depth = [](index_t kc) { return (kc + Arith::kDepthPerElement - 1) / Arith::kDepthPerElement; };
     const index_t depth_blocks = (K + kMaxDepthBlock - 1) / kMaxDepthBlock;
     const index_t kc_max = (K + depth_blocks - 1) / depth_blocks;  // balanced: 640 -> 3 x 214, not 256+256+128
-    const index_t row_bytes = kc_max * index_t(sizeof(T));
+    const index_t row_bytes = packed_depth(kc_max) * index_t(sizeof(T));
     const index_t mc_max = std::min(std::max(MR, kABlockBytes / row_bytes / MR * MR), (m1 - m0 + MR - 1) / MR * MR);
     const index_t nc_max = std::min(std::max(NR, kBBlockBytes / row_bytes / NR * NR), (n1 - n0 + NR - 1) / NR * NR);
-    T* ap = scratch<T>(0, mc_max / MR * panel_stride<T>(MR, kc_max));
-    T* bp = scratch<T>(1, nc_max / NR * panel_stride<T>(NR, kc_max));
+    T* ap = scratch<T>(0, mc_max / MR * panel_stride<T>(MR, packed_depth(kc_max)));
+    T* bp = scratch<T>(1, nc_max / NR * panel_stride<T>(NR, packed_depth(kc_max)));
     PanelRef<T>* a_panels = scratch<PanelRef<T>>(2, mc_max / MR);
     // Read A in place when the band is narrow: then each packed element would feed few flops and the
-    // copy would cost a large share of the time (640x7000 by 7000x64: a third).
-    const bool a_in_place = n1 - n0 <= kInPlaceBand;
+    // copy would cost a large share of the time (640x7000 by 7000x64: a third). bf16 A is always
+    // packed: it must be rounded.
+    const bool a_in_place = !kBf16 && n1 - n0 <= kInPlaceBand;
 
     for (index_t p0 = 0; p0 < K; p0 += kc_max) {
         const index_t kc = std::min(kc_max, K - p0);
@@ -53,11 +61,19 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
         const T* bias_k = p0 == 0 ? bias : nullptr;
         for (index_t i0 = m0; i0 < m1; i0 += mc_max) {
             const index_t mc = std::min(mc_max, m1 - i0);
-            const PanelA layout = pack_a(A, i0, mc, p0, kc, a_in_place, ap, a_panels);
+            const index_t kp = packed_depth(kc);
+            PanelA layout;
+            if constexpr (kBf16)
+                layout = pack_a_bf16<Arith>(A, i0, mc, p0, kc, ap, a_panels);
+            else
+                layout = pack_a<MR>(A, i0, mc, p0, kc, a_in_place, ap, a_panels);
             for (index_t j0 = n0; j0 < n1; j0 += nc_max) {
                 const index_t nc = std::min(nc_max, n1 - j0);
-                pack_b(B, p0, kc, j0, nc, bp);
-                const index_t b_stride = panel_stride<T>(NR, kc);
+                if constexpr (kBf16)
+                    pack_b_bf16<Arith>(B, p0, kc, j0, nc, bp);
+                else
+                    pack_b<NR>(B, p0, kc, j0, nc, bp);
+                const index_t b_stride = panel_stride<T>(NR, kp);
                 for (index_t ir = 0; ir < mc; ir += MR) {
                     const index_t rows = std::min(MR, mc - ir);
                     const PanelRef<T> a = a_panels[ir / MR];
@@ -71,11 +87,11 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
                         const T* bias_t = bias_k ? bias_k + j0 + jr : nullptr;
                         T* c = C + (i0 + ir) * ldc + j0 + jr;
                         if (layout == PanelA::ByRow)
-                            compute_tile<T, PanelA::ByRow>(kc, a.p, a.stride, b, rows, cols, alpha, beta_k, bias_t, c,
-                                                           ldc);
+                            compute_tile<Arith, PanelA::ByRow>(kp, a.p, a.stride, b, rows, cols, alpha, beta_k, bias_t,
+                                                               c, ldc);
                         else
-                            compute_tile<T, PanelA::ByColumn>(kc, a.p, a.stride, b, rows, cols, alpha, beta_k, bias_t,
-                                                              c, ldc);
+                            compute_tile<Arith, PanelA::ByColumn>(kp, a.p, a.stride, b, rows, cols, alpha, beta_k,
+                                                                  bias_t, c, ldc);
                     }
                 }
             }
@@ -84,8 +100,8 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
 }
 
 // C (M x N, row stride ldc) = alpha * op(A) op(B) + beta * C + bias (a row vector of N, may be null).
-// When beta == 0, C is not read.
-template <class T, class ASrc, class BSrc>
+// When beta == 0, C is not read. Arith: how to multiply (default: FMAs in T).
+template <class Arith = void, class T, class ASrc, class BSrc>
 void gemm_sources(index_t M, index_t N, index_t K, T alpha, const Operand<ASrc>& A, const Operand<BSrc>& B, T beta,
                   const T* bias, T* C, index_t ldc) {
     if (M <= 0 || N <= 0) return;
@@ -97,20 +113,21 @@ void gemm_sources(index_t M, index_t N, index_t K, T alpha, const Operand<ASrc>&
             }
         return;
     }
-    constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+    using Mul = std::conditional_t<std::is_void_v<Arith>, FmaArith<T>, Arith>;
+    constexpr index_t MR = Mul::MR, NR = Mul::NR;
     const int nt = threads_for(2.0 * double(M) * double(N) * double(K), kMinFlopsPerThread);
     const index_t m_panels = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
     if (nt <= 1) {
-        gemm_band(A, B, 0, M, 0, N, K, alpha, beta, bias, C, ldc);
+        gemm_band<Mul>(A, B, 0, M, 0, N, K, alpha, beta, bias, C, ldc);
     } else if ((M > N && m_panels >= nt) || n_panels < nt) {
         // Bands of rows: each thread packs its rows of A and all of B.
         parallel_for(m_panels, nt, [&](index_t b, index_t e) {
-            gemm_band(A, B, b * MR, std::min(M, e * MR), 0, N, K, alpha, beta, bias, C, ldc);
+            gemm_band<Mul>(A, B, b * MR, std::min(M, e * MR), 0, N, K, alpha, beta, bias, C, ldc);
         });
     } else {
         // Bands of columns: each thread packs all of A and its columns of B.
         parallel_for(n_panels, nt, [&](index_t b, index_t e) {
-            gemm_band(A, B, 0, M, b * NR, std::min(N, e * NR), K, alpha, beta, bias, C, ldc);
+            gemm_band<Mul>(A, B, 0, M, b * NR, std::min(N, e * NR), K, alpha, beta, bias, C, ldc);
         });
     }
 }

@@ -2,103 +2,35 @@
 // The GEMM micro-kernel: one MR x NR tile of C from a packed A micro-panel (MR x kc) and a packed B
 // micro-panel (kc x NR), accumulated in registers.
 //
-// The SIMD layer is chosen at compile time: AVX-512 (zmm), AVX2+FMA (ymm) or plain C++. Each path
-// fixes the tile so that the MR * NV accumulators, NV vectors of B and one broadcast of A fit the
-// register file:
-//   AVX-512: 32 zmm, tile 8 x (2 vectors) = 16 accumulators  (float 8 x 32, double 8 x 16)
-//   AVX2:    16 ymm, tile 6 x (2 vectors) = 12 accumulators  (float 6 x 16, double 6 x 8)
-//   plain:   tile 4 x 4 scalars
+// The SIMD layer (ink/simd/vec.hpp) fixes the tile from the register file, so that the MR * NV
+// accumulators, NV vectors of B and one broadcast of A fit:
+//   32 registers (AVX-512): tile 8 x (2 vectors) = 16 accumulators  (float 8 x 32, double 8 x 16)
+//   16 registers (AVX2):    tile 6 x (2 vectors) = 12 accumulators  (float 6 x 16, double 6 x 8)
+//   scalar:                 tile 4 x 4 scalars
 // Per step k the kernel loads NV vectors of B, broadcasts MR values of A and issues MR * NV FMAs,
 // so the FMA pipes, not the loads, are the bottleneck (on Zen 4: 16 zmm FMAs, 2 loads, 8 broadcasts).
 #include <cstddef>
 
 #include "ink/core/shape.hpp"
-
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-#include <immintrin.h>
-#endif
+#include "ink/simd/vec.hpp"
 
 namespace ink::kernels::detail {
 
+// How the micro-kernel multiplies, and its register tile (MR rows x NV vectors of W lanes).
+//   FmaArith<T>:       T = float or double, panels of T, one depth step per element: acc += a * b.
+//   Bf16Arith<kNative>: bf16 pairs with float accumulators (gemm_pack_bf16.hpp).
+// An Arith also names its tile; the tile only decides which outputs share registers, never the order
+// in which one output sums its products.
 template <class T>
-struct Simd;
-
-#if defined(__AVX512F__)
-template <>
-struct Simd<float> {
-    using V = __m512;
-    static constexpr int W = 16, MR = 8, NV = 2;
-    static V zero() { return _mm512_setzero_ps(); }
-    static V set1(float x) { return _mm512_set1_ps(x); }
-    static V load(const float* p) { return _mm512_loadu_ps(p); }
-    static V load_aligned(const float* p) { return _mm512_load_ps(p); }
-    static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
-    static V add(V a, V b) { return _mm512_add_ps(a, b); }
-    static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-    static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-};
-template <>
-struct Simd<double> {
-    using V = __m512d;
-    static constexpr int W = 8, MR = 8, NV = 2;
-    static V zero() { return _mm512_setzero_pd(); }
-    static V set1(double x) { return _mm512_set1_pd(x); }
-    static V load(const double* p) { return _mm512_loadu_pd(p); }
-    static V load_aligned(const double* p) { return _mm512_load_pd(p); }
-    static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
-    static V add(V a, V b) { return _mm512_add_pd(a, b); }
-    static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
-    static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-};
-#elif defined(__AVX2__) && defined(__FMA__)
-template <>
-struct Simd<float> {
-    using V = __m256;
-    static constexpr int W = 8, MR = 6, NV = 2;
-    static V zero() { return _mm256_setzero_ps(); }
-    static V set1(float x) { return _mm256_set1_ps(x); }
-    static V load(const float* p) { return _mm256_loadu_ps(p); }
-    static V load_aligned(const float* p) { return _mm256_load_ps(p); }
-    static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
-    static V add(V a, V b) { return _mm256_add_ps(a, b); }
-    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-    static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-};
-template <>
-struct Simd<double> {
-    using V = __m256d;
-    static constexpr int W = 4, MR = 6, NV = 2;
-    static V zero() { return _mm256_setzero_pd(); }
-    static V set1(double x) { return _mm256_set1_pd(x); }
-    static V load(const double* p) { return _mm256_loadu_pd(p); }
-    static V load_aligned(const double* p) { return _mm256_load_pd(p); }
-    static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
-    static V add(V a, V b) { return _mm256_add_pd(a, b); }
-    static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
-    static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-};
-#else
-// Portable path: scalars; the compiler may still vectorise the unrolled tile.
-template <class T>
-struct Simd {
-    using V = T;
-    static constexpr int W = 1, MR = 4, NV = 4;
-    static V zero() { return T(0); }
-    static V set1(T x) { return x; }
-    static V load(const T* p) { return *p; }
-    static V load_aligned(const T* p) { return *p; }
-    static void store(T* p, V v) { *p = v; }
-    static V add(V a, V b) { return a + b; }
-    static V mul(V a, V b) { return a * b; }
-    static V fma(V a, V b, V c) { return a * b + c; }
-};
-#endif
-
-// The register tile of the micro-kernel for T.
-template <class T>
-struct Tile {
-    static constexpr index_t MR = Simd<T>::MR;
-    static constexpr index_t NR = Simd<T>::NV * Simd<T>::W;
+struct FmaArith {
+    using value_type = T;  // C, alpha, beta, bias and the packed panels
+    static constexpr index_t kDepthPerElement = 1;
+    static constexpr int kRegisters = simd::kVectorRegisters;
+    static constexpr index_t W = simd::Vec<T>::width;
+    static constexpr index_t NV = kRegisters == 0 ? 4 : 2;
+    static constexpr index_t MR = kRegisters >= 32 ? 8 : kRegisters >= 16 ? 6 : 4;
+    static constexpr index_t NR = NV * W;
+    static simd::Vec<T> step(simd::Vec<T> acc, simd::Vec<T> a, simd::Vec<T> b) { return simd::fma(a, b, acc); }
 };
 
 // How an A micro-panel is laid out (see gemm_pack.hpp for which source uses which):
@@ -108,14 +40,13 @@ struct Tile {
 // always packed: element (k, j) at b[k * NR + j], 64-byte aligned.
 enum class PanelA { ByColumn, ByRow };
 
-// c[0:MR, 0:NR] (row stride ldc) = alpha * a * b + beta * c + bias[0:NR] (bias may be null).
-// When beta == 0, c is not read.
-template <class T, PanelA kLayout>
+// c[0:MR, 0:NR] (row stride ldc) = alpha * a * b + beta * c + bias[0:NR] (bias may be null), over kc
+// packed elements. When beta == 0, c is not read.
+template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 [[gnu::hot]] inline void micro_kernel(index_t kc, const T* __restrict a, index_t sa, const T* __restrict b, T alpha,
                                       T beta, const T* bias, T* c, index_t ldc) {
-    using S = Simd<T>;
-    using V = typename S::V;
-    constexpr int MR = S::MR, NV = S::NV, W = S::W, NR = NV * W;
+    using V = simd::Vec<T>;
+    constexpr int MR = Arith::MR, NV = Arith::NV, W = Arith::W, NR = NV * W;
 
     // C is touched only after the k loop: ask for its lines now so that they arrive meanwhile.
 #pragma GCC unroll 16
@@ -127,52 +58,57 @@ template <class T, PanelA kLayout>
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+        for (int v = 0; v < NV; ++v) acc[i][v] = V(T(0));
 
     for (index_t k = 0; k < kc; ++k) {
         V bv[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) bv[v] = S::load_aligned(b + k * NR + v * W);
+        for (int v = 0; v < NV; ++v) bv[v] = V::load(b + k * NR + v * W);
 #pragma GCC unroll 16
         for (int i = 0; i < MR; ++i) {
-            const V ai = S::set1(kLayout == PanelA::ByRow ? a[i * sa + k] : a[k * MR + i]);
+            const V ai(kLayout == PanelA::ByRow ? a[i * sa + k] : a[k * MR + i]);
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+            for (int v = 0; v < NV; ++v) acc[i][v] = Arith::step(acc[i][v], ai, bv[v]);
         }
     }
 
-    const V va = S::set1(alpha), vb = S::set1(beta);
+    const V va(alpha), vb(beta);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) {
             T* cp = c + i * ldc + v * W;
-            V r = S::mul(va, acc[i][v]);
-            if (bias) r = S::add(r, S::load(bias + v * W));
-            if (beta != T(0)) r = S::fma(vb, S::load(cp), r);
-            S::store(cp, r);
+            V r = va * acc[i][v];
+            if (bias) r = r + V::load(bias + v * W);
+            if (beta != T(0)) r = simd::fma(vb, V::load(cp), r);
+            r.store(cp);
         }
 }
 
 // A tile of rows x cols <= MR x NR: full tiles go straight to C; edge tiles are computed into a local
 // buffer and merged, so that the packed panels (zero-padded to MR / NR) never need a masked kernel.
-template <class T, PanelA kLayout>
+// The merge is the kernel's epilogue on the first `cols` lanes, so an output gets the same bits
+// whether it falls in a full or an edge tile (and so whatever the tile of the Arith).
+template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 inline void compute_tile(index_t kc, const T* a, index_t sa, const T* b, index_t rows, index_t cols, T alpha, T beta,
                          const T* bias, T* c, index_t ldc) {
-    constexpr index_t MR = Tile<T>::MR, NR = Tile<T>::NR;
+    using V = simd::Vec<T>;
+    constexpr index_t MR = Arith::MR, NR = Arith::NR, W = Arith::W;
     if (rows == MR && cols == NR) {
-        micro_kernel<T, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc);
+        micro_kernel<Arith, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc);
         return;
     }
     alignas(64) T tile[MR * NR];
-    micro_kernel<T, kLayout>(kc, a, sa, b, T(1), T(0), nullptr, tile, NR);
+    micro_kernel<Arith, kLayout>(kc, a, sa, b, T(1), T(0), static_cast<const T*>(nullptr), tile, NR);
+    const V va(alpha), vb(beta);
     for (index_t i = 0; i < rows; ++i)
-        for (index_t j = 0; j < cols; ++j) {
-            T v = alpha * tile[i * NR + j];
-            if (bias) v += bias[j];
-            T& cij = c[i * ldc + j];
-            cij = beta == T(0) ? v : v + beta * cij;
-        }
+        simd::for_chunks<T>(cols, [&](index_t j, auto lanes) {
+            V r = va * V::load(tile + i * NR + j);
+            if (bias) r = r + lanes.load(bias + j);
+            if (beta != T(0)) r = simd::fma(vb, lanes.load(c + i * ldc + j), r);
+            lanes.store(c + i * ldc + j, r);
+        });
+    static_assert(NR % W == 0);
 }
 
 }  // namespace ink::kernels::detail

@@ -180,10 +180,9 @@ void pack_depth_rows(const Src& src, index_t p0, index_t kc, index_t i0, index_t
 // Packs the mc x kc block of op(A) at (i0, p0) into MR-row micro-panels at dst and records where
 // each panel is in panels[]. With in_place, full panels that the source can expose as a strided
 // matrix are not copied: the kernel reads them where they are. Returns the panel layout.
-template <class T, class Src>
+template <index_t MR, class T, class Src>
 PanelA pack_a(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, index_t kc, bool in_place, T* dst,
               PanelRef<T>* panels) {
-    constexpr index_t MR = Tile<T>::MR;
     if (A.rows_along_k) {
         pack_depth_rows<MR>(A.src, p0, kc, i0, mc, dst);
         for (index_t ir = 0; ir < mc; ir += MR) panels[ir / MR] = {dst + ir / MR * panel_stride<T>(MR, kc), kc};
@@ -207,9 +206,8 @@ PanelA pack_a(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, index_t
 // Packs the kc x nc block of op(B) at (p0, j0) into NR-column micro-panels at dst (panel jr / NR at
 // dst + jr / NR * panel_stride). B is always packed: reading it in place was measured slower (its rows are far apart,
 // and each B panel is streamed once per A panel).
-template <class T, class Src>
+template <index_t NR, class T, class Src>
 void pack_b(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t nc, T* dst) {
-    constexpr index_t NR = Tile<T>::NR;
     if (B.rows_along_k) {
         pack_depth_rows<NR>(B.src, p0, kc, j0, nc, dst);
         return;
@@ -219,7 +217,7 @@ void pack_b(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t n
                   index_t{1}, NR);
 }
 
-// Per-thread scratch (slots: 0 packed A, 1 packed B, 2 and 3 panel tables), grown on demand and kept:
+// Per-thread scratch (slots: 0 packed A, 1 packed B, 2 panel table, 3 staging for bf16 packing), grown on demand and kept:
 // a GEMM call in steady state allocates nothing.
 template <class U>
 U* scratch(int slot, index_t count) {

@@ -11,9 +11,9 @@
 #include <cmath>
 #include <limits>
 
-#include "ink/kernels/detail/simd.hpp"
+#include "ink/simd/vec.hpp"
 
-namespace ink::kernels::simd {
+namespace ink::simd {
 
 using VecF = Vec<float>;
 using VecD = Vec<double>;
@@ -124,4 +124,4 @@ inline VecD softplus(VecD x) {
     return apply(x, [](double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::abs(a))); });
 }
 
-}  // namespace ink::kernels::simd
+}  // namespace ink::simd
