@@ -7,11 +7,15 @@
 #include <benchmark/benchmark.h>
 
 #include "../examples/poem_vae/trainer.hpp"
+#include "ink/core/precision.hpp"
 
 namespace {
 
+// kPrecision: the products' precision (ink-poem train --precision); poem_vae_bf16 runs them in bf16.
+template <ink::Precision kPrecision>
 void BM_train_step_poem_vae(benchmark::State& state) {
     ink::set_num_threads(static_cast<int>(state.range(0)));
+    const ink::MatmulPrecision precision(kPrecision);
     poem::Hyper h;
     h.vocab = 7914;
     poem::Trainer trainer(h, poem::kBatch, 1);
@@ -31,5 +35,7 @@ void BM_train_step_poem_vae(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_train_step_poem_vae)->Name("train_step/poem_vae/B64_V7914")->ArgName("threads")->Arg(1)->Arg(2)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_train_step_poem_vae<ink::Precision::f32>)->Name("train_step/poem_vae/B64_V7914")->ArgName("threads")
+    ->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_train_step_poem_vae<ink::Precision::bf16>)->Name("train_step/poem_vae_bf16/B64_V7914")
+    ->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "decode.hpp"
+#include "ink/core/precision.hpp"
 #include "trainer.hpp"
 
 namespace poem {
@@ -467,6 +468,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--script", train_opt.script, "simplified (OpenCC t2s) or traditional")
         ->check(CLI::IsMember({"simplified", "traditional"}))
         ->capture_default_str();
+    std::string precision = "f32";
+    train_cmd->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
+        ->capture_default_str();
 
     std::string method = "joint";
     DecodeOptions opt;
@@ -509,7 +513,10 @@ int main(int argc, char** argv) {
     try {
         opt.method = parse_decode(method);
         if (common.threads > 0) ink::set_num_threads(common.threads);
-        if (*train_cmd) return train(common, train_opt);
+        if (*train_cmd) {
+            const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
+            return train(common, train_opt);
+        }
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
