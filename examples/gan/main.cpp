@@ -22,6 +22,7 @@
 #include "ink/io.hpp"
 #include "ink/metrics/frechet.hpp"
 #include "ink/optim/adam.hpp"
+#include "ink/train.hpp"
 #include "ink/util.hpp"
 #include "ink/core/precision.hpp"
 #include "model.hpp"
@@ -40,12 +41,6 @@ constexpr std::uint64_t kDataStream = 1, kNoiseStream = 2, kGridStream = 3, kEva
 // 10,000; the digits' test split has only 2,000).
 constexpr index_t kEvalImages = 10000;
 constexpr index_t kNoise = kGeneratorWidths.input, kPixels = kGeneratorWidths.output;
-
-json parse_metadata(const ink::io::CheckpointInfo& info, const std::string& key, const fs::path& path) {
-    const auto it = info.metadata.find(key);
-    INK_CHECK(it != info.metadata.end(), "'", path.string(), "' has no field '", key, "': it was not written by ink-gan");
-    return json::parse(it->second);
-}
 
 void save_png(const ink::util::Image& img, const fs::path& path) {
     fs::create_directories(path.parent_path());
@@ -143,7 +138,7 @@ int classifier_command(const ClassifierOptions& o) {
 
 ClassifierRecord load_classifier(const fs::path& path, Classifier& c, const std::string& dataset) {
     const ink::io::CheckpointInfo info = ink::io::load_checkpoint(path.string(), c, nullptr);
-    ClassifierRecord r = ClassifierRecord::from_json(parse_metadata(info, "gan.classifier", path));
+    ClassifierRecord r = ClassifierRecord::from_json(json::parse(ink::train::field(info.metadata, "gan.classifier", path.string())));
     INK_CHECK(r.dataset == dataset, "the classifier '", path.string(), "' was trained on ", r.dataset, ", not ", dataset);
     return r;
 }
@@ -180,82 +175,38 @@ struct Settings {
     }
 };
 
-// Means over windows of `log_every` iterations, and the Fréchet distance every `fd_every`.
-struct History {
-    std::vector<double> iteration, critic, generator, penalty, gap;
-    std::vector<double> fd_iteration, fd;
-    double fd_train = 0, fd_noise = 0;  // the scale, from the classifier
-    double seconds = 0;                 // of training (not of evaluation)
+// The Fréchet distance every `fd_every` iterations, and its scale (from the classifier). The loss
+// curves are the training loop's history (losses.csv).
+struct Frechet {
+    std::vector<double> iteration, fd;
+    double fd_train = 0, fd_noise = 0;
 
-    json to_json() const {
-        return {{"iteration", iteration}, {"critic", critic}, {"generator", generator}, {"penalty", penalty}, {"gap", gap},
-                {"fd_iteration", fd_iteration}, {"fd", fd}, {"fd_train", fd_train}, {"fd_noise", fd_noise}, {"seconds", seconds}};
+    json to_json() const { return {{"iteration", iteration}, {"fd", fd}, {"fd_train", fd_train}, {"fd_noise", fd_noise}}; }
+    static Frechet from_json(const json& j) { return {j.at("iteration"), j.at("fd"), j.at("fd_train"), j.at("fd_noise")}; }
+
+    void write(const std::string& describe, const fs::path& out) const {
+        ink::util::CsvWriter csv({"iteration", "frechet_distance"});
+        for (std::size_t i = 0; i < fd.size(); ++i) csv.add_row({iteration[i], fd[i]});
+        csv.save((out / "fd.csv").string());
+        if (fd.empty()) return;  // the plots' font is ASCII: "Frechet"
+        save_png(ink::util::line_plot({{"generated vs test", iteration, fd},
+                                       {"training vs test", {iteration.front(), iteration.back()}, {fd_train, fd_train}}},
+                                      {.title = describe + ": Frechet distance", .x_label = "generator iteration",
+                                       .y_label = "Frechet distance (classifier features)", .log_y = true, .markers = true}),
+                 out / "fd.png");
     }
-    static History from_json(const json& j) {
-        History h;
-        j.at("iteration").get_to(h.iteration);
-        j.at("critic").get_to(h.critic);
-        j.at("generator").get_to(h.generator);
-        j.at("penalty").get_to(h.penalty);
-        j.at("gap").get_to(h.gap);
-        j.at("fd_iteration").get_to(h.fd_iteration);
-        j.at("fd").get_to(h.fd);
-        j.at("fd_train").get_to(h.fd_train);
-        j.at("fd_noise").get_to(h.fd_noise);
-        j.at("seconds").get_to(h.seconds);
-        return h;
-    }
-};
-
-// Sums over the current log window (the last critic step's stats of each iteration).
-struct Window {
-    double critic = 0, generator = 0, penalty = 0, gap = 0;
-    int count = 0;
-
-    json to_json() const { return {{"critic", critic}, {"generator", generator}, {"penalty", penalty}, {"gap", gap}, {"count", count}}; }
-    static Window from_json(const json& j) { return {j.at("critic"), j.at("generator"), j.at("penalty"), j.at("gap"), j.at("count")}; }
 };
 
 struct SavedRun {
     Settings settings;
-    History history;
+    Frechet frechet;
 };
 
 SavedRun read_run(const fs::path& dir) {
-    const fs::path path = dir / kCheckpoint;
-    INK_CHECK(fs::exists(path), "no checkpoint '", path.string(), "': train first (ink-gan train --out ", dir.string(), ")");
-    const auto dict = ink::io::load_safetensors(path.string());
-    INK_CHECK(dict.metadata.count("gan.settings") && dict.metadata.count("gan.history"), "'", path.string(),
-              "' was not written by ink-gan train");
-    return {Settings::from_json(json::parse(dict.metadata.at("gan.settings"))),
-            History::from_json(json::parse(dict.metadata.at("gan.history")))};
-}
-
-void write_curves(const History& h, const Settings& s, const fs::path& out) {
-    ink::util::CsvWriter losses({"iteration", "critic_loss", "generator_loss", "penalty", "fake_minus_real"});
-    for (std::size_t i = 0; i < h.iteration.size(); ++i)
-        losses.add_row({h.iteration[i], h.critic[i], h.generator[i], h.penalty[i], h.gap[i]});
-    losses.save((out / "losses.csv").string());
-    ink::util::CsvWriter fd({"iteration", "frechet_distance"});
-    for (std::size_t i = 0; i < h.fd.size(); ++i) fd.add_row({h.fd_iteration[i], h.fd[i]});
-    fd.save((out / "fd.csv").string());
-
-    if (h.iteration.size() >= 2) {
-        const bool wgan = s.loss_kind() == Loss::wgan_gp;
-        std::vector<ink::util::Series> series{{wgan ? "critic loss (without penalty)" : "discriminator loss", h.iteration, h.critic},
-                                              {"generator loss", h.iteration, h.generator}};
-        if (wgan) series.push_back({"penalty", h.iteration, h.penalty});
-        const std::string window = std::to_string(std::lround(h.iteration[1] - h.iteration[0]));
-        save_png(ink::util::line_plot(series, {.title = s.describe() + ": losses", .x_label = "generator iteration",
-                                               .y_label = "loss (mean over " + window + " iterations)"}),
-                 out / "losses.png");
-    }
-    if (!h.fd.empty())  // the plots' font is ASCII: "Frechet"
-        save_png(ink::util::line_plot({{"generated vs test", h.fd_iteration, h.fd},
-                                       {"training vs test", {h.fd_iteration.front(), h.fd_iteration.back()}, {h.fd_train, h.fd_train}}},
-                                      {.title = s.describe() + ": Frechet distance", .x_label = "generator iteration",
-                                       .y_label = "Frechet distance (classifier features)", .log_y = true, .markers = true}),
-                 out / "fd.png");
+    const std::string path = (dir / kCheckpoint).string();
+    const auto meta = ink::train::read_metadata(path, "train first (ink-gan train --out " + dir.string() + ")");
+    return {Settings::from_json(json::parse(ink::train::field(meta, "gan.settings", path))),
+            Frechet::from_json(json::parse(ink::train::field(meta, "gan.frechet", path)))};
 }
 
 // ---- train -------------------------------------------------------------------------------------------
@@ -274,7 +225,6 @@ int train(const TrainOptions& o) {
     const Loss loss = s.loss_kind();
     const PenaltyOptions penalty = s.penalty_options();
     const fs::path out = o.out.empty() ? fs::path("runs") / ("gan-" + s.dataset + "-" + s.loss) : fs::path(o.out);
-    const fs::path checkpoint = out / kCheckpoint;
     INK_CHECK(o.iterations >= 1 && o.grid_every >= 1 && o.fd_every >= 1 && o.log_every >= 1 && s.critic_steps >= 1 && s.batch >= 1,
               "expected positive --iterations, --critic-steps, --grid-every, --fd-every and --log-every");
     if (o.resume) {
@@ -312,23 +262,32 @@ int train(const TrainOptions& o) {
     // exactly the original's two optimizers (the critic has taken critic_steps * it updates, the
     // generator it), and it keeps the checkpoint one ordinary ink checkpoint.
     ink::optim::Adam<float> adam(gan.named_parameters(), {.lr = s.lr, .beta1 = s.beta1, .beta2 = 0.999, .eps = 1e-7});
-
     ink::data::Batches batches(data.train.size(), s.batch, ink::Rng(s.seed).fork(kDataStream), ink::data::LastBatch::drop);
     ink::Rng noise = ink::Rng(s.seed).fork(kNoiseStream);
-    std::int64_t it = 0;
-    History history;
-    history.fd_train = record.fd_train;
-    history.fd_noise = record.fd_noise;
-    Window window;
+    const bool wgan = loss == Loss::wgan_gp;
+    std::vector<std::pair<std::string, std::string>> curves{
+        {wgan ? "critic loss (without penalty)" : "discriminator loss", "critic_loss"}, {"generator loss", "generator_loss"}};
+    if (wgan) curves.emplace_back("penalty", "penalty");
+    ink::train::Loop<float> loop(
+        gan, adam, batches,
+        {.steps = o.iterations, .log_every = o.log_every, .metrics = {"critic", "gen", "penalty", "gap"},
+         .checkpoint = (out / kCheckpoint).string(),
+         .history_columns = {"iteration", "critic_loss", "generator_loss", "penalty", "fake_minus_real"},
+         .history_csv = (out / "losses.csv").string(), .history_plot = (out / "losses.png").string(), .plot_series = curves,
+         .plot = {.title = s.describe() + ": losses", .x_label = "generator iteration",
+                  .y_label = "loss (mean over " + std::to_string(o.log_every) + " iterations)"},
+         .label = s.describe()});
+    loop.track("noise", noise);
+    Frechet frechet;
+    frechet.fd_train = record.fd_train, frechet.fd_noise = record.fd_noise;
+    loop.hooks.on_checkpoint = [&](ink::train::Metadata& meta) {
+        meta["gan.settings"] = s.to_json().dump();
+        meta["gan.frechet"] = frechet.to_json().dump();
+        frechet.write(s.describe(), out);
+    };
     if (o.resume) {
-        const auto info = ink::io::load_checkpoint(checkpoint.string(), gan, adam);
-        it = info.step;
-        const json state = parse_metadata(info, "gan.state", checkpoint);
-        batches.set_state({state.at("epoch").get<std::uint64_t>(), state.at("position").get<index_t>()});
-        window = Window::from_json(state.at("window"));
-        history = History::from_json(parse_metadata(info, "gan.history", checkpoint));
-        noise.set_state(info.rngs.at("noise"));
-        std::cout << "resuming " << checkpoint.string() << " at iteration " << it << "\n";
+        frechet = Frechet::from_json(json::parse(ink::train::field(loop.resume(), "gan.frechet", loop.options.checkpoint)));
+        std::cout << "resuming " << loop.options.checkpoint << " at iteration " << loop.step() << "\n";
     }
     std::printf("%s: %lld + %lld parameters, %lld training images, %d critic steps of %lld images per generator step, "
                 "%lld generator iterations, %d thread(s), writing to %s\n"
@@ -339,65 +298,36 @@ int train(const TrainOptions& o) {
                 100 * record.accuracy, record.fd_train, record.fd_noise);
     std::fflush(stdout);
 
-    auto save_checkpoint = [&] {
-        ink::io::CheckpointInfo info;
-        info.step = it;
-        info.rngs["noise"] = noise.state();
-        const auto b = batches.state();
-        info.metadata["gan.settings"] = s.to_json().dump();
-        info.metadata["gan.state"] = json{{"epoch", b.epoch}, {"position", b.position}, {"window", window.to_json()}}.dump();
-        info.metadata["gan.history"] = history.to_json().dump();
-        ink::io::save_checkpoint(checkpoint.string(), gan, adam, info);
-        write_curves(history, s, out);
-    };
     auto grid = [&](index_t n, int cols) {
         return ink::util::image_grid(generate(gan.generator, grid_noise.rows(0, n)), {.cols = cols, .scale = 2});
     };
-
     Tensor real = Tensor::empty(ink::Shape{s.batch, kPixels});
     Tensor eps = Tensor::empty(ink::Shape{s.batch});
-    ink::util::InterruptGuard interrupt;
-    ink::util::ProgressBar bar(o.iterations, s.describe());
-    ink::util::Timer timer;
-    double seconds_at_start = history.seconds;
-    while (it < o.iterations) {
+    // One generator iteration: critic_steps critic updates on fresh batches, then one generator update;
+    // the curves keep the last critic step's numbers.
+    loop.hooks.step = [&](std::span<const index_t>, std::span<double> m) {
+        const std::int64_t it = loop.step();
+        CriticStats c;
         for (int k = 0; k < s.critic_steps; ++k) {
-            auto rows = batches.next();
-            if (rows.empty()) rows = batches.next();  // a new epoch
-            ink::data::gather_rows(data.train.images, rows, real);
+            ink::data::gather_rows(data.train.images, loop.next_batch(), real);
             const Tensor fake = generate(gan.generator, uniform_noise(s.batch, noise));
             noise.fill_uniform(eps.data(), eps.numel(), 0.0f, 1.0f);
             adam.set_steps(it * s.critic_steps + k);
-            const CriticStats c = critic_step(gan.critic, adam, loss, penalty, real, fake, eps);
-            if (k + 1 == s.critic_steps) {
-                window.critic += c.loss;
-                window.penalty += c.penalty;
-                window.gap += c.gap;
-            }
+            c = critic_step(gan.critic, adam, loss, penalty, real, fake, eps);
         }
         adam.set_steps(it);
-        window.generator += generator_step(gan.generator, gan.critic, adam, loss, uniform_noise(s.batch, noise));
-        ++window.count;
-        ++it;
-
-        if (it % o.log_every == 0) {
-            const double n = window.count;
-            history.iteration.push_back(double(it));
-            history.critic.push_back(window.critic / n);
-            history.generator.push_back(window.generator / n);
-            history.penalty.push_back(window.penalty / n);
-            history.gap.push_back(window.gap / n);
-            window = {};
-        }
-        bar.update(it, {{"critic", history.critic.empty() ? 0.0 : history.critic.back()},
-                        {"gen", history.generator.empty() ? 0.0 : history.generator.back()},
-                        {"fd", history.fd.empty() ? 0.0 : history.fd.back()}},
-                   s.batch * s.critic_steps);
+        m[1] = generator_step(gan.generator, gan.critic, adam, loss, uniform_noise(s.batch, noise));
+        m[0] = c.loss, m[2] = c.penalty, m[3] = c.gap;
+        return s.batch * s.critic_steps;
+    };
+    loop.hooks.end_period = [](const ink::train::Period& p) {
+        return std::vector<double>{double(p.index), p.means[0], p.means[1], p.means[2], p.means[3]};
+    };
+    loop.hooks.after_step = [&](std::int64_t it) {  // evaluations and pictures, then a checkpoint
         const bool grid_due = it % o.grid_every == 0, fd_due = it % o.fd_every == 0 || it == o.iterations;
-        if (grid_due || fd_due || interrupt.requested()) history.seconds = seconds_at_start + timer.seconds();
         if (fd_due) {
-            history.fd_iteration.push_back(double(it));
-            history.fd.push_back(ink::metrics::frechet_distance(
+            frechet.iteration.push_back(double(it));
+            frechet.fd.push_back(ink::metrics::frechet_distance(
                 feature_gaussian(classifier, generate(gan.generator, eval_noise)), test_features));
         }
         if (grid_due) {
@@ -405,25 +335,19 @@ int train(const TrainOptions& o) {
             std::snprintf(name, sizeof name, "iter_%06lld.png", static_cast<long long>(it));
             save_png(grid(36, 6), out / "samples" / name);
         }
-        if (grid_due || fd_due || interrupt.requested()) {
-            save_checkpoint();
-            // Evaluation and files are not training time.
-            seconds_at_start = history.seconds;
-            timer.reset();
-        }
-        if (interrupt.requested() && it < o.iterations) {
-            bar.finish();
-            std::cout << "interrupted at iteration " << it << ": saved " << checkpoint.string()
-                      << "; continue with the same command and --resume\n";
-            return 130;
-        }
+        return grid_due || fd_due;
+    };
+    if (loop.run() == ink::train::Outcome::stopped) {
+        std::cout << "interrupted at iteration " << loop.step() << ": saved " << loop.options.checkpoint
+                  << "; continue with the same command and --resume\n";
+        return 130;
     }
-    bar.finish();
     save_png(grid(100, 10), out / "final.png");
+    const double seconds = loop.total_seconds();
     std::printf("%lld iterations in %.0f s of training (%.1f ms per generator iteration); Fréchet distance %.2f "
                 "(training images %.2f, noise %.1f)\nwrote %s\n",
-                static_cast<long long>(it), history.seconds, 1e3 * history.seconds / double(it),
-                history.fd.empty() ? 0.0 : history.fd.back(), record.fd_train, record.fd_noise, out.string().c_str());
+                static_cast<long long>(loop.step()), seconds, 1e3 * seconds / double(loop.step()),
+                frechet.fd.empty() ? 0.0 : frechet.fd.back(), record.fd_train, record.fd_noise, out.string().c_str());
     return 0;
 }
 
@@ -438,11 +362,11 @@ int compare(const std::vector<std::string>& runs, const std::string& file) {
         INK_CHECK(dataset.empty() || dataset == r.settings.dataset, "compare: runs on different data sets (", dataset,
                   " and ", r.settings.dataset, ")");
         dataset = r.settings.dataset;
-        series.push_back({r.settings.describe(), r.history.fd_iteration, r.history.fd});
-        fd_train = r.history.fd_train;
-        if (!r.history.fd_iteration.empty()) {
-            first = std::min(first, r.history.fd_iteration.front());
-            last = std::max(last, r.history.fd_iteration.back());
+        series.push_back({r.settings.describe(), r.frechet.iteration, r.frechet.fd});
+        fd_train = r.frechet.fd_train;
+        if (!r.frechet.iteration.empty()) {
+            first = std::min(first, r.frechet.iteration.front());
+            last = std::max(last, r.frechet.iteration.back());
         }
     }
     INK_CHECK(last > 0, "compare: the runs have no Fréchet distances yet");

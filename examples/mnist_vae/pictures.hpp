@@ -1,6 +1,6 @@
 #pragma once
 // The pictures of 变分自编码器(一): the latent space of the test set, the decoded manifold, the
-// reconstructions, random samples and the loss curves.
+// reconstructions and random samples.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -108,17 +108,6 @@ inline ink::util::Image reconstruction_picture(const Model& model, const ink::da
     }
     const Tensor reconstructions = decode(model, encode_means(model, originals));
     return ink::util::reconstruction_grid(originals, reconstructions, {.cols = static_cast<int>(classes)});
-}
-
-// Train and test negative ELBO per image, by epoch.
-inline ink::util::Image loss_picture(const std::vector<double>& train, const std::vector<double>& test,
-                                     const std::string& title) {
-    ink::util::PlotOptions opt;
-    opt.title = title;
-    opt.x_label = "epoch";
-    opt.y_label = "negative ELBO (nats per image)";
-    opt.markers = train.size() < 30;
-    return ink::util::line_plot({{"train", {}, train}, {"test", {}, test}}, opt);
 }
 
 }  // namespace vae

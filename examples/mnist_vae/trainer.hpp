@@ -16,6 +16,7 @@
 #include "ink/data.hpp"
 #include "ink/io.hpp"
 #include "ink/optim/rmsprop.hpp"
+#include "ink/train.hpp"
 #include "ink/util.hpp"
 #include "model.hpp"
 #include "pictures.hpp"
@@ -80,7 +81,8 @@ struct Settings {
     ModelConfig model_config() const { return {.kind = parse_kind(model), .latent = latent}; }
 };
 
-// Per epoch: mean train loss, test reconstruction and KL (nats per image), seconds of training.
+// Per epoch: mean train loss, test reconstruction and KL (nats per image), seconds of training; the
+// run's history table (ink/train/history.hpp) as columns.
 struct History {
     std::vector<double> train, test_reconstruction, test_kl, seconds;
 
@@ -89,45 +91,21 @@ struct History {
         for (std::size_t i = 0; i < test_kl.size(); ++i) t.push_back(test_reconstruction[i] + test_kl[i]);
         return t;
     }
-    json to_json() const {
-        return {{"train", train}, {"test_reconstruction", test_reconstruction}, {"test_kl", test_kl}, {"seconds", seconds}};
-    }
-    static History from_json(const json& j) {
-        return {j.at("train").get<std::vector<double>>(), j.at("test_reconstruction").get<std::vector<double>>(),
-                j.at("test_kl").get<std::vector<double>>(), j.at("seconds").get<std::vector<double>>()};
-    }
 };
+inline const std::vector<std::string> kHistoryColumns = {"epoch", "train", "test", "test_reconstruction", "test_kl", "seconds"};
 
-// Sums over the part of the current epoch already trained, so that an interrupted epoch resumes
-// with the same running means.
-struct EpochSums {
-    double loss = 0, reconstruction = 0, kl = 0, seconds = 0;
-    index_t samples = 0;
-
-    json to_json() const {
-        return {{"loss", loss}, {"reconstruction", reconstruction}, {"kl", kl}, {"seconds", seconds}, {"samples", samples}};
-    }
-    static EpochSums from_json(const json& j) {
-        return {j.at("loss").get<double>(), j.at("reconstruction").get<double>(), j.at("kl").get<double>(),
-                j.at("seconds").get<double>(), j.at("samples").get<index_t>()};
-    }
-};
-
-inline json parse_metadata(const ink::io::CheckpointInfo& info, const std::string& key, const fs::path& path) {
-    const auto it = info.metadata.find(key);
-    INK_CHECK(it != info.metadata.end(), "checkpoint '", path.string(), "' has no field '", key,
-              "': it was not written by ink-vae");
-    return json::parse(it->second);
+// The metadata of the run saved in `dir`.
+inline ink::train::Metadata read_run(const fs::path& dir) {
+    return ink::train::read_metadata((dir / kCheckpoint).string(), "train first (ink-vae train --out " + dir.string() + ")");
 }
-
 // Reads the settings of the run saved in `dir`, to rebuild its model before loading the weights.
 inline Settings read_settings(const fs::path& dir) {
-    const fs::path path = dir / kCheckpoint;
-    INK_CHECK(fs::exists(path), "no checkpoint '", path.string(), "': train first (ink-vae train --out ",
-              dir.string(), ")");
-    const auto dict = ink::io::load_safetensors(path.string());
-    INK_CHECK(dict.metadata.count("vae.settings"), "checkpoint '", path.string(), "' was not written by ink-vae");
-    return Settings::from_json(json::parse(dict.metadata.at("vae.settings")));
+    return Settings::from_json(json::parse(ink::train::field(read_run(dir), "vae.settings", (dir / kCheckpoint).string())));
+}
+inline History read_history(const fs::path& dir) {
+    const std::string path = (dir / kCheckpoint).string();
+    const auto h = ink::train::History::from_csv(ink::train::field(read_run(dir), "train.history", path), path);
+    return {h.column("train"), h.column("test_reconstruction"), h.column("test_kl"), h.column("seconds")};
 }
 
 // ---- evaluation and pictures ---------------------------------------------------------------------
@@ -177,15 +155,6 @@ inline void write_pictures(const Model& model, const Dataset& data, const Settin
     save(reconstruction_picture(model, data.test), out / "reconstructions.png");
 }
 
-inline void write_history(const History& h, const Settings& s, const fs::path& out) {
-    ink::util::CsvWriter csv({"epoch", "train", "test", "test_reconstruction", "test_kl", "seconds"});
-    const std::vector<double> test = h.test();
-    for (std::size_t e = 0; e < h.train.size(); ++e)
-        csv.add_row({double(e + 1), h.train[e], test[e], h.test_reconstruction[e], h.test_kl[e], h.seconds[e]});
-    csv.save((out / "loss.csv").string());
-    ink::util::write_png(loss_picture(h.train, test, describe(s) + ": loss per image"), (out / "loss.png").string());
-}
-
 // ---- train ---------------------------------------------------------------------------------------
 
 struct TrainOptions {
@@ -207,13 +176,12 @@ inline std::vector<int> manifold_classes(const Model& model, std::vector<int> re
 }
 
 // Trains on `data` (the data set o.settings.dataset names), checkpointing to the output directory after
-// every epoch, then draws the pictures. `stop` is polled after every step (ink-vae: Ctrl-C); once it
-// returns true the run saves a checkpoint and returns false, and `resume` continues it exactly.
+// every epoch, then draws the pictures. `stop` is polled after every step (ink-vae: besides Ctrl-C);
+// once it returns true the run saves a checkpoint and returns false, and `resume` continues it exactly.
 // Returns true when all epochs are done.
 inline bool train(const Dataset& data, const TrainOptions& o, const std::function<bool()>& stop) {
     const Settings& s = o.settings;
     const fs::path out = o.out.empty() ? fs::path("runs") / ("vae-" + s.dataset + "-" + s.model) : fs::path(o.out);
-    const fs::path checkpoint = out / kCheckpoint;
     if (o.resume) {
         const Settings saved = read_settings(out);
         INK_CHECK(saved.to_json() == s.to_json(), "--resume: the checkpoint in '", out.string(), "' was trained with ",
@@ -222,7 +190,6 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
     const int epochs = o.epochs > 0 ? o.epochs : (s.model == "vae" ? 50 : 100);
     INK_CHECK(s.latent >= 1 && s.batch >= 1 && s.lr > 0, "expected --latent >= 1, --batch >= 1 and --lr > 0");
     ink::set_num_threads(o.threads);
-    fs::create_directories(out);
 
     ink::Rng init(s.seed);
     Model model(s.model_config(), init);
@@ -230,20 +197,22 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
     ink::optim::RMSprop<float> optimizer(model.named_parameters(), {.lr = s.lr});
     const Tensor train_onehot = one_hot(data.train.labels, model.config().classes);
     const Tensor test_onehot = one_hot(data.test.labels, model.config().classes);
-
     ink::data::Batches batches(data.train.size(), s.batch, ink::Rng(s.seed).fork(kDataStream));
     ink::Rng noise = ink::Rng(s.seed).fork(kNoiseStream);
-    History history;
-    EpochSums sums;
+    ink::train::Loop<float> loop(
+        model, optimizer, batches,
+        {.epochs = epochs, .metrics = {"loss", "rec", "kl"}, .checkpoint = (out / kCheckpoint).string(),
+         .history_columns = kHistoryColumns, .history_csv = (out / "loss.csv").string(),
+         .history_plot = (out / "loss.png").string(), .plot_series = {{"train", "train"}, {"test", "test"}},
+         .plot = {.title = describe(s) + ": loss per image", .x_label = "epoch",
+                  .y_label = "negative ELBO (nats per image)", .markers = epochs < 30}});
+    loop.track("noise", noise);
+    loop.metadata["vae.settings"] = s.to_json().dump();
+    loop.hooks.should_stop = stop;
     if (o.resume) {
-        const auto info = ink::io::load_checkpoint(checkpoint.string(), model, optimizer);
-        const json state = parse_metadata(info, "vae.state", checkpoint);
-        batches.set_state({state.at("epoch").get<std::uint64_t>(), state.at("position").get<index_t>()});
-        sums = EpochSums::from_json(state.at("sums"));
-        history = History::from_json(parse_metadata(info, "vae.history", checkpoint));
-        noise.set_state(info.rngs.at("noise"));
-        std::cout << "resuming " << checkpoint.string() << ": " << history.train.size() << " epochs done, "
-                  << batches.state().position << " images into the next\n";
+        loop.resume();
+        std::cout << "resuming " << loop.options.checkpoint << ": " << loop.epoch() << " epochs done, "
+                  << loop.position() << " images into the next\n";
     }
     std::cout << describe(s) << ": " << model.num_parameters() << " parameters, " << data.train.size()
               << " training and " << data.test.size() << " test images, " << epochs << " epochs, "
@@ -251,65 +220,30 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
               << "the test images' pixel entropy, the least reconstruction loss possible, is "
               << pixel_entropy(data.test.images) << " nats per image\n";
 
-    auto save_checkpoint = [&] {
-        ink::io::CheckpointInfo info;
-        info.step = optimizer.steps();
-        info.rngs["noise"] = noise.state();
-        const auto b = batches.state();
-        info.metadata["vae.settings"] = s.to_json().dump();
-        info.metadata["vae.state"] = json{{"epoch", b.epoch}, {"position", b.position}, {"sums", sums.to_json()}}.dump();
-        info.metadata["vae.history"] = history.to_json().dump();
-        ink::io::save_checkpoint(checkpoint.string(), model, optimizer, info);
-    };
-
     // The batch buffers are allocated once; gather_rows fills them and returns views.
     Tensor x_buffer = Tensor::empty(ink::Shape{s.batch, model.config().pixels});
     Tensor y_buffer = Tensor::empty(ink::Shape{s.batch, model.config().classes});
-    while (static_cast<int>(batches.epoch()) < epochs) {
-        const int epoch = static_cast<int>(batches.epoch()) + 1;
-        ink::util::ProgressBar bar(batches.batches_per_epoch(), "epoch " + std::to_string(epoch) + "/" + std::to_string(epochs));
-        ink::util::Timer timer;
-        std::int64_t step = (batches.state().position + s.batch - 1) / s.batch;
-        for (auto rows = batches.next(); !rows.empty(); rows = batches.next()) {
-            const Var x(ink::data::gather_rows(data.train.images, rows, x_buffer));
-            const Var y = model.conditional() ? Var(ink::data::gather_rows(train_onehot, rows, y_buffer)) : Var();
-            const Loss l = model.loss(x, y, noise);
-            optimizer.zero_grad();
-            l.total.backward();
-            optimizer.step();
-
-            const auto n = static_cast<index_t>(rows.size());
-            sums.loss += double(l.reconstruction + l.kl) * double(n);
-            sums.reconstruction += double(l.reconstruction) * double(n);
-            sums.kl += double(l.kl) * double(n);
-            sums.samples += n;
-            const double mean = 1.0 / double(sums.samples);
-            bar.update(++step, {{"loss", sums.loss * mean}, {"rec", sums.reconstruction * mean}, {"kl", sums.kl * mean}}, n);
-            if (stop() && batches.state().position < data.train.size()) {
-                bar.finish();
-                sums.seconds += timer.seconds();
-                save_checkpoint();
-                std::cout << "interrupted: saved " << checkpoint.string() << "; continue with the same command and --resume\n";
-                return false;
-            }
-        }
-        bar.finish();
-        sums.seconds += timer.seconds();
+    loop.hooks.step = [&](std::span<const index_t> rows, std::span<double> metrics) {
+        const Var x(ink::data::gather_rows(data.train.images, rows, x_buffer));
+        const Var y = model.conditional() ? Var(ink::data::gather_rows(train_onehot, rows, y_buffer)) : Var();
+        const Loss l = model.loss(x, y, noise);
+        optimizer.zero_grad();
+        loop.backward(l.total);
+        optimizer.step();
+        metrics[0] = double(l.reconstruction + l.kl), metrics[1] = l.reconstruction, metrics[2] = l.kl;
+        return static_cast<index_t>(rows.size());
+    };
+    loop.hooks.end_period = [&](const ink::train::Period& p) {
         const Evaluation test = evaluate(model, data.test.images, test_onehot, s.seed);
-        history.train.push_back(sums.loss / double(sums.samples));
-        history.test_reconstruction.push_back(test.reconstruction);
-        history.test_kl.push_back(test.kl);
-        history.seconds.push_back(sums.seconds);
-        std::printf("epoch %d/%d: train %.2f, test %.2f = reconstruction %.2f + KL %.2f nats per image (%.2f s)\n", epoch,
-                    epochs, history.train.back(), test.reconstruction + test.kl, test.reconstruction, test.kl, sums.seconds);
+        std::printf("epoch %d/%d: train %.2f, test %.2f = reconstruction %.2f + KL %.2f nats per image (%.2f s)\n",
+                    int(p.index), epochs, p.means[0], test.reconstruction + test.kl, test.reconstruction, test.kl, p.seconds);
         std::fflush(stdout);
-        sums = {};
-        save_checkpoint();
-        write_history(history, s, out);
-        if (stop()) {
-            std::cout << "interrupted after epoch " << epoch << "; continue with the same command and --resume\n";
-            return false;
-        }
+        return std::vector<double>{double(p.index), p.means[0], test.reconstruction + test.kl, test.reconstruction,
+                                   test.kl, p.seconds};
+    };
+    if (loop.run() == ink::train::Outcome::stopped) {
+        std::cout << "interrupted: saved " << loop.options.checkpoint << "; continue with the same command and --resume\n";
+        return false;
     }
     write_pictures(model, data, s, out, classes);
     return true;

@@ -13,12 +13,22 @@
 // would score higher with no more repeats), so it searches kLine^kLine = 3,125 lines at most, with
 // branch and bound.
 // A finite penalty keeps the reduplications poets use (青青, 悠悠) when the model is sure of them.
+//
+// With a tone table and tone_penalty > 0, `joint` maximises over the whole couplet
+//     sum_i log p_i(x_i) - repeat_penalty * repeats - tone_penalty * (tonal rules broken)
+// with the four rules of tones.hpp (二四异 in the first line, opposition at positions 2 and 4, the
+// level ending). Still exact: the rules couple the lines only through the tone classes of the first
+// line's positions 2 and 4, so for each of the (at most 9) pairs of classes there it decodes the
+// best first line with those classes and the best second line given them, and keeps the best sum.
+// Within a class every character is charged alike, so the same argument as above needs only the
+// kLine best of each class per position.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,14 +37,10 @@
 #include "ink/kernels/elementwise.hpp"
 #include "ink/kernels/reduce.hpp"
 
+#include "couplet.hpp"
+#include "tones.hpp"
+
 namespace poem {
-
-using ink::index_t;
-
-inline constexpr index_t kLine = 5;             // characters per line
-inline constexpr index_t kLength = 2 * kLine;  // characters per couplet (the comma is dropped)
-
-using Couplet = std::array<std::int32_t, kLength>;
 
 enum class Decode { Argmax, Sample, Joint };
 
@@ -50,6 +56,8 @@ struct DecodeOptions {
     float temperature = 1.0f;    // sample: logits are divided by it
     index_t top_k = 0;           // sample: keep the k most likely characters (0: all)
     float repeat_penalty = 1.0f; // joint: nats charged per repeated character within a line
+    float tone_penalty = 0.0f;   // joint: nats charged per broken tonal rule; 0 ignores tones
+    const ToneTable* tones = nullptr;  // the model's tone table; required when tone_penalty > 0
 };
 
 // Indices of the k largest values of x[0..n), largest first (ties: lower index first). One pass with
@@ -76,16 +84,19 @@ inline std::vector<std::int32_t> top_k_indices(const float* x, index_t n, index_
 
 namespace detail {
 
-// The best line for the joint objective; logits holds kLine rows of V. Depth-first over positions,
-// each position's candidates best first, cutting a branch when even the best remaining characters
-// (without penalties) cannot beat the best line found.
-inline void decode_line_joint(const float* logits, index_t V, float penalty, std::int32_t* out) {
-    std::array<std::vector<std::int32_t>, kLine> cand;
-    std::array<double, kLine + 1> rest{};  // rest[i]: sum of the top logits of positions i..
-    for (index_t i = kLine - 1; i >= 0; --i) {
-        cand[i] = top_k_indices(logits + i * V, V, kLine);
-        rest[i] = rest[i + 1] + logits[i * V + cand[i][0]];
-    }
+// A character that may stand at a position, and what choosing it adds to the objective.
+struct Candidate {
+    std::int32_t id;
+    double value;
+};
+
+// The best line over the given candidates (per position, best value first): the maximum of
+//     sum_i value_i(x_i) - penalty * (positions repeating an earlier character),
+// written to out[0..kLine); returns it. Depth-first over positions, cutting a branch when even the
+// best remaining values (without penalties) cannot beat the best line found.
+inline double best_line(const std::array<std::vector<Candidate>, kLine>& cand, float penalty, std::int32_t* out) {
+    std::array<double, kLine + 1> rest{};  // rest[i]: sum of the best values of positions i..
+    for (index_t i = kLine - 1; i >= 0; --i) rest[i] = rest[i + 1] + cand[i].front().value;
     double best = -std::numeric_limits<double>::infinity();
     std::array<std::int32_t, kLine> line{};
     auto search = [&](auto&& self, index_t i, double score) -> void {
@@ -93,20 +104,82 @@ inline void decode_line_joint(const float* logits, index_t V, float penalty, std
             if (score > best) best = score, std::copy(line.begin(), line.end(), out);
             return;
         }
-        for (const std::int32_t c : cand[i]) {
-            double s = score + logits[i * V + c];
+        for (const Candidate& c : cand[i]) {
+            double s = score + c.value;
             if (s + rest[i + 1] <= best) break;  // candidates are sorted: the next ones are worse
             for (index_t j = 0; j < i; ++j)
-                if (line[j] == c) {
+                if (line[j] == c.id) {
                     s -= penalty;
                     break;
                 }
             if (s + rest[i + 1] <= best) continue;
-            line[i] = c;
+            line[i] = c.id;
             self(self, i + 1, s);
         }
     };
     search(search, 0, 0.0);
+    return best;
+}
+
+// The best line for the joint objective; logits holds kLine rows of V.
+inline void decode_line_joint(const float* logits, index_t V, float penalty, std::int32_t* out) {
+    std::array<std::vector<Candidate>, kLine> cand;
+    for (index_t i = 0; i < kLine; ++i)
+        for (const std::int32_t c : top_k_indices(logits + i * V, V, kLine)) cand[i].push_back({c, logits[i * V + c]});
+    best_line(cand, penalty, out);
+}
+
+// The k most likely characters of each tone class in one row of V logits (best first).
+inline std::array<std::vector<std::int32_t>, 3> top_k_by_tone(const float* x, index_t V, const ToneTable& tones,
+                                                              index_t k) {
+    std::array<std::vector<std::int32_t>, 3> top;
+    for (std::int32_t j = 0; j < V; ++j) {
+        auto& t = top[static_cast<std::size_t>(tones[j])];
+        if (index_t(t.size()) == k && !(x[j] > x[t.back()])) continue;
+        t.insert(std::upper_bound(t.begin(), t.end(), x[j], [x](float v, std::int32_t c) { return v > x[c]; }), j);
+        if (index_t(t.size()) > k) t.pop_back();
+    }
+    return top;
+}
+
+// The best couplet for the tone-aware joint objective (see the top of this file); logits: kLength x V.
+inline void decode_couplet_tonal(const float* logits, index_t V, const DecodeOptions& opt, std::int32_t* out) {
+    INK_CHECK(opt.tones != nullptr && opt.tones->size() == std::size_t(V),
+              "tone-aware decoding needs the model's tone table (one tone per vocabulary character)");
+    const ToneTable& tones = *opt.tones;
+    const double lambda = opt.tone_penalty;
+    std::array<std::array<std::vector<std::int32_t>, 3>, kLength> by_tone;
+    for (index_t i = 0; i < kLength; ++i) by_tone[i] = top_k_by_tone(logits + i * V, V, tones, kLine);
+    // Candidates of position i from the given classes, each charged `charge(class)` nats.
+    auto candidates = [&](index_t i, std::span<const Tone> classes, auto charge) {
+        std::vector<Candidate> c;
+        for (const Tone t : classes)
+            for (const std::int32_t id : by_tone[i][static_cast<std::size_t>(t)])
+                c.push_back({id, double(logits[i * V + id]) - lambda * charge(t)});
+        std::stable_sort(c.begin(), c.end(), [](const Candidate& a, const Candidate& b) { return a.value > b.value; });
+        return c;
+    };
+    const auto none = [](Tone) { return 0.0; };
+    static constexpr std::array<Tone, 3> kAll = {Tone::unknown, Tone::level, Tone::oblique};
+    double best = -std::numeric_limits<double>::infinity();
+    std::array<std::int32_t, kLength> line{};
+    for (const Tone a : kAll)
+        for (const Tone b : kAll) {  // the classes of the first line's positions 2 and 4
+            std::array<std::vector<Candidate>, kLine> first, second;
+            for (index_t i = 0; i < kLine; ++i) {
+                first[i] = i == 1 ? candidates(i, std::span(&a, 1), none)
+                         : i == 3 ? candidates(i, std::span(&b, 1), none) : candidates(i, kAll, none);
+                const auto charge = [&](Tone t) {
+                    return i == 1 ? double(!opposite(a, t)) : i == 3 ? double(!opposite(b, t))
+                         : i == kLine - 1 ? double(t != Tone::level) : 0.0;
+                };
+                second[i] = candidates(kLine + i, kAll, charge);
+            }
+            if (first[1].empty() || first[3].empty()) continue;
+            const double s = best_line(first, opt.repeat_penalty, line.data()) - lambda * !opposite(a, b) +
+                             best_line(second, opt.repeat_penalty, line.data() + kLine);
+            if (s > best) best = s, std::copy(line.begin(), line.end(), out);
+        }
 }
 
 // A character drawn from softmax(logits / temperature) over the top_k most likely (all if 0).
@@ -145,6 +218,10 @@ inline Couplet decode(const float* logits, index_t V, const DecodeOptions& opt, 
                 out[i] = detail::sample_position(logits + i * V, V, opt.temperature, opt.top_k, rng);
             break;
         case Decode::Joint:
+            if (opt.tone_penalty > 0) {
+                detail::decode_couplet_tonal(logits, V, opt, out.data());
+                break;
+            }
             for (index_t line = 0; line < 2; ++line)
                 detail::decode_line_joint(logits + line * kLine * V, V, opt.repeat_penalty, out.data() + line * kLine);
             break;

@@ -6,6 +6,8 @@
 //   ink-poem interpolate "couplet A" "couplet B" [--steps 8]
 //   ink-poem acrostic 春风
 //   ink-poem metrics [-n 1000]
+//   ink-poem export --model CHECKPOINT [--out models/poem-simplified.safetensors] [--dtype bf16]
+//   ink-poem serve [--host 127.0.0.1] [--port 8080] [--model FILE] [--threads N]   (the web page)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -16,30 +18,27 @@
 #include <unordered_set>
 #include <vector>
 
-#include "decode.hpp"
 #include "ink/core/precision.hpp"
+#include "poet.hpp"
 #include "trainer.hpp"
+#if defined(INK_POEM_SERVE)
+#include "http.hpp"
+#include "web_assets.hpp"
+#endif
 
 namespace poem {
 
 namespace fs = std::filesystem;
-using ink::data::Script;
-using ink::data::Vocab;
 
 // ---- shared pieces ---------------------------------------------------------------------------------
 
 struct CommonOptions {
     std::string model = "runs/poem/model.safetensors";
+    bool model_given = false;  // --model was passed: no falling back on the shipped model
     std::string data = ink::data::kTangPoemsDir.string();
+    std::string pinyin = kPinyinDict;  // tones for models without a tone table
     int threads = 0;  // 0: ink's default (all cores)
 };
-
-inline Script parse_script(const std::string& name) {
-    if (name == "simplified") return Script::simplified;
-    if (name == "traditional") return Script::traditional;
-    ink::detail::fail("unknown script '", name, "': expected simplified or traditional");
-}
-inline std::string script_name(Script s) { return s == Script::simplified ? "simplified" : "traditional"; }
 
 // "<model without .safetensors><suffix>": where a run's history and plot go, beside its model.
 inline std::string beside(const std::string& model, const std::string& suffix) {
@@ -48,131 +47,35 @@ inline std::string beside(const std::string& model, const std::string& suffix) {
     return p.string() + suffix;
 }
 
-inline std::string format(const Vocab& vocab, const Couplet& c) {
-    return vocab.decode(std::span(c.data(), kLine)) + "，" + vocab.decode(std::span(c.data() + kLine, kLine));
-}
+// The decoding options of the command line; `--tones` turns the tone penalty on.
+struct DecodeFlags {
+    std::string method = "joint";
+    bool tones = false;
+    float tone_penalty = 3.0f;
+    DecodeOptions opt;
 
-// A trained model with its vocabulary, for the commands that use one.
-struct Trained {
-    std::unique_ptr<PoemVAE<float>> model;
-    Vocab vocab;
-    Script script = Script::simplified;
+    DecodeOptions resolve() const {
+        DecodeOptions o = opt;
+        o.method = parse_decode(method);
+        INK_CHECK(!tones || o.method == Decode::Joint, "--tones works with --decode joint, not ", method);
+        o.tone_penalty = tones ? tone_penalty : 0.0f;
+        return o;
+    }
 };
 
-inline Trained load_trained(const std::string& path) {
-    INK_CHECK(fs::exists(path), "no model at '", path, "': train one first (ink-poem train --model ", path,
-              ", or scripts/poem.sh)");
-    const auto meta = ink::io::load_safetensors(path).metadata;
-    auto field = [&](const char* key) -> const std::string& {
-        const auto it = meta.find(key);
-        INK_CHECK(it != meta.end(), "'", path, "' is not an ink-poem model (no metadata field ", key, ")");
-        return it->second;
-    };
-    Trained t;
-    t.vocab = Vocab::from_json(field("poem.vocab"));
-    t.script = parse_script(field("poem.script"));
-    ink::Rng unused(0);  // the weights come from the file
-    t.model = std::make_unique<PoemVAE<float>>(hyper_from_json(field("poem.hyper")), unused);
-    ink::io::load_checkpoint<float>(path, *t.model, nullptr);
-    return t;
-}
-
-// A couplet typed by the user: "AAAAA，BBBBB" (or with ',' / a space / nothing between the lines,
-// and an optional final '。'). Traditional characters are converted when the model is simplified.
-inline Couplet parse_couplet(const Trained& t, std::string text) {
-    if (t.script == Script::simplified && ink::data::kHaveOpenCC) text = ink::data::ScriptConverter("t2s.json").convert(text);
-    std::vector<std::string> lines(1);
-    std::size_t pos = 0;
-    char32_t cp = 0;
-    while (pos < text.size()) {
-        const std::size_t start = pos;
-        INK_CHECK(ink::data::utf8::next(text, pos, cp), "\"", text, "\" is not valid UTF-8");
-        if (cp == U'，' || cp == U',' || cp == U' ' || cp == U'、') {
-            if (!lines.back().empty()) lines.emplace_back();
-        } else if (cp != U'。' && cp != U'.') {
-            lines.back() += text.substr(start, pos - start);
-        }
-    }
-    if (lines.back().empty()) lines.pop_back();
-    std::vector<std::int32_t> ids;
-    for (std::size_t l = 0; l < lines.size(); ++l) {
-        const auto line = t.vocab.encode(lines[l]);  // throws naming an unknown character
-        INK_CHECK(lines.size() == 1 || line.size() == std::size_t(kLine), "line ", l + 1, " of \"", text, "\" has ",
-                  line.size(), " characters, expected ", kLine);
-        ids.insert(ids.end(), line.begin(), line.end());
-    }
-    INK_CHECK(ids.size() == std::size_t(kLength), "\"", text, "\" has ", ids.size(),
-              " characters, expected a couplet of two lines of ", kLine, " (", kLength, " characters)");
-    Couplet c{};
-    std::copy(ids.begin(), ids.end(), c.begin());
-    return c;
-}
-
-// Decodes z (n, latent) into n couplets, in chunks so that the logits stay small; `edit` may change a
-// couplet's logits (10, V) before decoding (the acrostic fixes two characters).
-template <class Edit = std::nullptr_t>
-std::vector<Couplet> decode_latents(const PoemVAE<float>& model, const Tensor<float>& z, const DecodeOptions& opt,
-                                    ink::Rng& rng, Edit edit = nullptr) {
-    ink::NoGradGuard no_grad;
-    const index_t n = z.dim(0), V = model.hyper.vocab, chunk = 64;  // logits of a chunk: 20 MB
-    std::vector<Couplet> out;
-    out.reserve(std::size_t(n));
-    for (index_t r = 0; r < n; r += chunk) {
-        Tensor<float> logits = model.decode(Var<float>(z.rows(r, std::min(n, r + chunk)))).value();
-        for (index_t i = 0; i < logits.dim(0); ++i) {
-            float* l = logits.data() + i * kLength * V;
-            if constexpr (!std::is_same_v<Edit, std::nullptr_t>) edit(l);
-            out.push_back(decode(l, V, opt, rng));
-        }
-    }
-    return out;
-}
-
-inline Tensor<float> prior_sample(index_t n, index_t latent, std::uint64_t seed) {
-    Tensor<float> z = Tensor<float>::empty({n, latent});
-    ink::Rng(seed).fill_normal(z.data(), z.numel(), 0.0f, 1.0f);
-    return z;
-}
-
-// The posterior means of couplets.
-inline Tensor<float> posterior_means(const PoemVAE<float>& model, const std::vector<Couplet>& couplets) {
-    ink::NoGradGuard no_grad;
-    Tensor<std::int32_t> ids = Tensor<std::int32_t>::empty({index_t(couplets.size()), kLength});
-    for (std::size_t i = 0; i < couplets.size(); ++i) std::copy(couplets[i].begin(), couplets[i].end(), ids.data() + i * kLength);
-    return model.encode(ids).first.value();
-}
-
-void add_decode_options(CLI::App& cmd, std::string& method, DecodeOptions& opt) {
-    cmd.add_option("--decode", method,
+void add_decode_options(CLI::App& cmd, DecodeFlags& flags) {
+    DecodeOptions& opt = flags.opt;
+    cmd.add_option("--decode", flags.method,
                    "argmax (the original: most likely character per position), sample, or joint (most likely "
                    "line with a penalty per repeated character)")
+        ->capture_default_str();
+    cmd.add_flag("--tones", flags.tones, "joint: also follow the tones of regulated verse (平仄)");
+    cmd.add_option("--tone-penalty", flags.tone_penalty, "joint --tones: nats per broken tonal rule")
         ->capture_default_str();
     cmd.add_option("--temperature", opt.temperature, "sample: divides the logits")->capture_default_str();
     cmd.add_option("--top-k", opt.top_k, "sample: draw from the k most likely characters (0: all)")->capture_default_str();
     cmd.add_option("--repeat-penalty", opt.repeat_penalty, "joint: nats per repeated character in a line")
         ->capture_default_str();
-}
-
-// The per-epoch records as a CSV table and a plot of the losses, beside the model.
-inline void write_history(const std::string& model, const nlohmann::json& history) {
-    ink::util::CsvWriter csv({"epoch", "train_loss", "train_reconstruction", "train_kl", "valid_loss",
-                              "valid_reconstruction", "valid_kl", "seconds"});
-    ink::util::Series train{"training", {}, {}}, valid{"validation", {}, {}};
-    for (const auto& r : history) {
-        const auto& t = r.at("train");
-        const auto& v = r.at("valid");
-        csv.add_row({r.at("epoch").get<int>(), t[0].get<double>(), t[1].get<double>(), t[2].get<double>(),
-                     v[0].get<double>(), v[1].get<double>(), v[2].get<double>(), r.at("seconds").get<double>()});
-        train.y.push_back(t[0].get<double>());
-        valid.y.push_back(v[0].get<double>());
-    }
-    csv.save(beside(model, ".history.csv"));
-    ink::util::PlotOptions plot;
-    plot.title = "poem VAE: loss per couplet (reconstruction + KL)";
-    plot.x_label = "epoch";
-    plot.y_label = "nats per couplet";
-    plot.markers = true;
-    ink::util::write_png(ink::util::line_plot({train, valid}, plot), beside(model, ".loss.png"));
 }
 
 // ---- train -----------------------------------------------------------------------------------------
@@ -185,24 +88,21 @@ struct TrainOptions {
 };
 
 int train(const CommonOptions& common, TrainOptions o) {
-    std::map<std::string, std::string> meta;
-    const std::string history_key = "poem.history";
-    nlohmann::json history = nlohmann::json::array();
+    using ink::train::field;
+    const std::string& path = common.model;
     int threads = common.threads > 0 ? common.threads : ink::num_threads();
-    if (o.resume) {
-        INK_CHECK(fs::exists(common.model), "--resume: no checkpoint at '", common.model, "'");
-        meta = ink::io::load_safetensors(common.model).metadata;
-        INK_CHECK(meta.count("poem.seed"), "'", common.model, "' is not an ink-poem checkpoint");
-        o.seed = std::stoull(meta.at("poem.seed"));
-        o.script = meta.at("poem.script");
-        const int saved = std::stoi(meta.at("poem.threads"));
+    ink::train::Metadata meta;
+    if (o.resume) {  // the run's seed, script and threads, before anything is built
+        meta = ink::train::read_metadata(path, "--resume continues a run saved there");
+        o.seed = ink::parse_number<std::uint64_t>(field(meta, "poem.seed", path), "'" + path + "': poem.seed");
+        o.script = field(meta, "poem.script", path);
+        const int saved = ink::parse_number<int>(field(meta, "poem.threads", path), "'" + path + "': poem.threads");
         if (common.threads == 0) threads = saved;
         if (threads != saved)
             std::cerr << "note: the run used " << saved << " threads, this one " << threads
                       << ": the numbers will differ slightly from an uninterrupted run\n";
     } else {
-        INK_CHECK(!fs::exists(common.model), "'", common.model,
-                  "' exists: pass --resume to continue training it, or choose another --model");
+        INK_CHECK(!fs::exists(path), "'", path, "' exists: pass --resume to continue training it, or choose another --model");
     }
     ink::set_num_threads(threads);
 
@@ -213,180 +113,145 @@ int train(const CommonOptions& common, TrainOptions o) {
 
     Hyper h;
     h.vocab = corpus.vocab.size();
-    Trainer trainer(h, corpus.train.dim(0), o.seed);
+    Trainer trainer(h, corpus.train, o.seed);
+    ink::train::Loop<float>& loop = trainer.loop;
+    loop.options.epochs = o.epochs;
+    loop.options.checkpoint = path;
+    loop.options.history_columns = {"epoch", "train_loss", "train_reconstruction", "train_kl", "valid_loss",
+                                    "valid_reconstruction", "valid_kl", "seconds"};
+    loop.options.history_csv = beside(path, ".history.csv");
+    loop.options.history_plot = beside(path, ".loss.png");
+    loop.options.plot_series = {{"training", "train_loss"}, {"validation", "valid_loss"}};
+    loop.options.plot = {.title = "poem VAE: loss per couplet (reconstruction + KL)", .x_label = "epoch",
+                         .y_label = "nats per couplet", .markers = true};
     if (o.resume) {
-        INK_CHECK(Vocab::from_json(meta.at("poem.vocab")) == corpus.vocab, "'", common.model,
+        INK_CHECK(Vocab::from_json(field(meta, "poem.vocab", path)) == corpus.vocab, "'", path,
                   "' was trained on another vocabulary than this corpus has");
-        meta = trainer.load(common.model);
-        history = nlohmann::json::parse(meta.at(history_key));
-        std::cerr << "resuming at epoch " << trainer.batches.epoch() + 1 << ", couplet "
-                  << trainer.batches.state().position << " (step " << trainer.step_count() << ")\n";
+        loop.metadata = loop.resume();
+        std::cerr << "resuming at epoch " << loop.epoch() + 1 << ", couplet " << loop.position() << " (step "
+                  << trainer.step_count() << ")\n";
     } else {
-        meta["poem.vocab"] = corpus.vocab.to_json();
-        meta["poem.script"] = o.script;
-        meta["poem.seed"] = std::to_string(o.seed);
-        meta["poem.threads"] = std::to_string(threads);
+        loop.metadata.insert({{"poem.vocab", corpus.vocab.to_json()}, {"poem.script", o.script},
+                              {"poem.seed", std::to_string(o.seed)}, {"poem.threads", std::to_string(threads)}});
         std::cerr << "model: " << trainer.model.num_parameters() << " parameters\n";
     }
-    fs::create_directories(fs::absolute(common.model).parent_path());
-    auto save = [&] {
-        meta[history_key] = history.dump();
-        trainer.save(common.model, meta);
-    };
 
     // The same three latent points every epoch, to watch the samples improve.
     const Tensor<float> sample_z = prior_sample(3, h.latent, 7);
-    const DecodeOptions sample_decode;
-    ink::util::InterruptGuard interrupt;
-    Tensor<std::int32_t> buffer = Tensor<std::int32_t>::empty({kBatch, kLength});
-    while (int(trainer.batches.epoch()) < o.epochs) {
-        const int epoch = int(trainer.batches.epoch()) + 1;
-        ink::util::Timer timer;
-        ink::util::ProgressBar bar(trainer.batches.batches_per_epoch(),
-                                   "epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs));
-        std::int64_t done = (trainer.batches.state().position + kBatch - 1) / kBatch;
-        for (auto rows = trainer.batches.next(); !rows.empty(); rows = trainer.batches.next()) {
-            trainer.step(ink::data::gather_rows(corpus.train, rows, buffer));
-            const Losses m = trainer.epoch_sums.mean();
-            bar.update(++done, {{"loss", m.total}, {"rec", m.reconstruction}, {"kl", m.kl}}, index_t(rows.size()));
-            if (interrupt.requested()) {
-                bar.finish();
-                save();
-                std::cerr << "interrupted: saved epoch " << epoch << " at couplet " << trainer.batches.state().position
-                          << " to " << common.model << "; continue with: ink-poem train --resume --model "
-                          << common.model << " --epochs " << o.epochs << "\n";
-                return 130;
-            }
-        }
-        bar.finish();
-        const Losses tr = trainer.epoch_sums.mean();
+    loop.hooks.end_period = [&](const ink::train::Period& p) {
         const Losses va = trainer.evaluate(corpus.valid);
-        trainer.epoch_sums = {};
-        ink::Rng pick(0);
-        const auto samples = decode_latents(trainer.model, sample_z, sample_decode, pick);
-        nlohmann::json record = {{"epoch", epoch},
-                                 {"train", {tr.total, tr.reconstruction, tr.kl}},
-                                 {"valid", {va.total, va.reconstruction, va.kl}},
-                                 {"seconds", timer.seconds()},
-                                 {"samples", nlohmann::json::array()}};
         std::printf("epoch %d: train %.2f (rec %.2f, KL %.2f)  validation %.2f (rec %.2f, KL %.2f) nats/couplet\n",
-                    epoch, tr.total, tr.reconstruction, tr.kl, va.total, va.reconstruction, va.kl);
-        for (const Couplet& c : samples) {
+                    int(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction, va.kl);
+        ink::Rng pick(0);
+        for (const Couplet& c : decode_latents(trainer.model, sample_z, DecodeOptions{}, pick))
             std::printf("  %s\n", format(corpus.vocab, c).c_str());
-            record["samples"].push_back(format(corpus.vocab, c));
-        }
         std::fflush(stdout);
-        history.push_back(record);
-        save();
-        write_history(common.model, history);
+        return std::vector<double>{double(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction,
+                                   va.kl, p.seconds};
+    };
+    if (loop.run() == ink::train::Outcome::stopped) {
+        std::cerr << "interrupted: saved epoch " << loop.epoch() + 1 << " at couplet " << loop.position() << " to "
+                  << path << "; continue with: ink-poem train --resume --model " << path << " --epochs " << o.epochs << "\n";
+        return 130;
     }
-    std::cerr << common.model << ": " << trainer.batches.epoch() << " epochs trained\n";
+    std::cerr << path << ": " << loop.epoch() << " epochs trained\n";
     return 0;
 }
 
+// ---- generate, reconstruct, interpolate, acrostic: printers over Poet (poet.hpp) ---------------------
 
-// ---- generate, reconstruct, interpolate --------------------------------------------------------------
+// The model the commands below use: --model when given; else the user's own runs/poem/model.safetensors
+// when it exists; else the model shipped with ink (models/, docs/poem.md). Says which on stderr.
+inline Poet load_poet(const CommonOptions& common) {
+    std::string path = common.model;
+    if (!common.model_given && !fs::exists(path))
+        for (const fs::path& dir : {fs::path("."), fs::path(INK_POEM_SOURCE_DIR)})
+            if (fs::exists(dir / kShippedModel)) {
+                path = (dir / kShippedModel).lexically_normal().string();
+                break;
+            }
+    INK_CHECK(fs::exists(path), "no model at '", path, "': train one first (ink-poem train --model ", path,
+              ", or scripts/poem.sh --train)");
+    std::fprintf(stderr, "ink-poem: model %s\n", path.c_str());
+    return Poet(path, common.pinyin);
+}
 
 int generate(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& opt, bool timing) {
     INK_CHECK(n >= 0, "-n must be non-negative, got ", n);
-    const Trained t = load_trained(common.model);
+    const Poet poet = load_poet(common);
     ink::util::Timer timer;
-    ink::Rng pick = ink::Rng(seed).fork(1);
-    const auto couplets = decode_latents(*t.model, prior_sample(n, t.model->hyper.latent, seed), opt, pick);
+    const auto couplets = poet.generate(n, seed, opt);
     const double seconds = timer.seconds();
-    for (const Couplet& c : couplets) std::printf("%s\n", format(t.vocab, c).c_str());
+    for (const Couplet& c : couplets) std::printf("%s\n", poet.format(c).c_str());
     if (timing) std::fprintf(stderr, "%lld couplets in %.3f s\n", static_cast<long long>(n), seconds);
     return 0;
 }
 
 int reconstruct(const CommonOptions& common, const std::string& text, const DecodeOptions& opt) {
-    const Trained t = load_trained(common.model);
-    const Tensor<float> mu = posterior_means(*t.model, {parse_couplet(t, text)});
-    ink::Rng pick(0);
-    std::printf("%s\n", format(t.vocab, decode_latents(*t.model, mu, opt, pick)[0]).c_str());
+    const Poet poet = load_poet(common);
+    std::printf("%s\n", poet.format(poet.reconstruct(poet.parse_couplet(text), opt)).c_str());
     return 0;
 }
 
 int interpolate(const CommonOptions& common, const std::string& a, const std::string& b, index_t steps,
                 const DecodeOptions& opt) {
     INK_CHECK(steps >= 2, "--steps must be at least 2 (both ends), got ", steps);
-    const Trained t = load_trained(common.model);
-    const Tensor<float> mu = posterior_means(*t.model, {parse_couplet(t, a), parse_couplet(t, b)});
-    const index_t L = mu.dim(1);
-    Tensor<float> z = Tensor<float>::empty({steps, L});
-    for (index_t s = 0; s < steps; ++s) {
-        const float w = float(s) / float(steps - 1);
-        for (index_t j = 0; j < L; ++j) z(s, j) = (1 - w) * mu(0, j) + w * mu(1, j);
-    }
-    ink::Rng pick(0);
-    const auto couplets = decode_latents(*t.model, z, opt, pick);
+    const Poet poet = load_poet(common);
+    const auto couplets = poet.interpolate(poet.parse_couplet(a), poet.parse_couplet(b), steps, opt);
     for (index_t s = 0; s < steps; ++s)
-        std::printf("%.2f  %s\n", double(s) / double(steps - 1), format(t.vocab, couplets[std::size_t(s)]).c_str());
+        std::printf("%.2f  %s\n", double(s) / double(steps - 1), poet.format(couplets[std::size_t(s)]).c_str());
     return 0;
 }
 
-// ---- acrostic ------------------------------------------------------------------------------------------
-// A couplet whose lines start with two given characters. Gradient descent on z, from several random
-// starts at once, on
-//     cross-entropy of the couplet the decoder would print at z, with the two characters forced
-//   + |z|^2 / 2 (the prior's negative log-density, which keeps z where the decoder was trained).
-// The target couplet is re-decoded every iteration, so z moves toward a couplet that the decoder is
-// sure of and that starts right. The start with the highest log p(couplet | z) + log p(z) wins.
-
-int acrostic(const CommonOptions& common, const std::string& heads, const DecodeOptions& opt, std::uint64_t seed,
-             index_t starts, index_t iterations, float lr) {
-    const Trained t = load_trained(common.model);
-    const auto ids = t.vocab.encode(t.script == Script::simplified && ink::data::kHaveOpenCC
-                                        ? ink::data::ScriptConverter("t2s.json").convert(heads)
-                                        : heads);
-    INK_CHECK(ids.size() == 2, "an acrostic needs 2 characters (the heads of the two lines), got ", ids.size(),
-              " in \"", heads, "\"");
-    const PoemVAE<float>& model = *t.model;
-    const index_t V = model.hyper.vocab;
-    auto force = [&](float* logits) {  // the heads win every decoding method
-        for (int line = 0; line < 2; ++line) logits[line * kLine * V + ids[std::size_t(line)]] = 1e4f;
-    };
-    Var<float> z(prior_sample(starts, model.hyper.latent, seed), true);
-    Tensor<std::int32_t> targets = Tensor<std::int32_t>::empty({starts * kLength});
-    ink::Rng pick = ink::Rng(seed).fork(1);
-    for (index_t it = 0; it < iterations; ++it) {
-        const auto current = decode_latents(model, z.value(), opt, pick, force);
-        for (index_t r = 0; r < starts; ++r) std::copy(current[std::size_t(r)].begin(), current[std::size_t(r)].end(), targets.data() + r * kLength);
-        const Var<float> logits = ink::reshape(model.decode(z), {-1, V});  // (starts * 10, V)
-        const Var<float> objective = ink::cross_entropy(logits, targets, ink::Reduction::Sum) +
-                                     ink::sum(ink::square(z)) * 0.5f;
-        const Tensor<float> g = ink::grad(objective, z).value();
-        for (index_t j = 0; j < z.numel(); ++j) z.value()[j] -= lr * g[j];
-    }
-    const auto final_couplets = decode_latents(model, z.value(), opt, pick, force);
-    ink::NoGradGuard no_grad;
-    const Tensor<float> logits = model.decode(Var<float>(z.value())).value();
-    double best = -1e300;
-    std::size_t best_r = 0;
-    for (index_t r = 0; r < starts; ++r) {
-        double prior = 0;
-        for (index_t j = 0; j < z.dim(1); ++j) prior -= 0.5 * double(z.value()(r, j)) * z.value()(r, j);
-        const double score = log_likelihood(logits.data() + r * kLength * V, V, final_couplets[std::size_t(r)]) + prior;
-        if (score > best) best = score, best_r = std::size_t(r);
-    }
-    std::printf("%s\n", format(t.vocab, final_couplets[best_r]).c_str());
+int acrostic(const CommonOptions& common, const std::string& heads, const DecodeOptions& opt,
+             const AcrosticOptions& search) {
+    const Poet poet = load_poet(common);
+    std::printf("%s\n", poet.format(poet.acrostic(poet.parse_heads(heads), opt, search)).c_str());
     return 0;
 }
+
+// ---- serve: the web page and its JSON API (serve.hpp, http.hpp) ------------------------------------------
+
+#if defined(INK_POEM_SERVE)
+struct ServeOptions {
+    poem::serve::HttpOptions http;
+    bool batching = true;
+};
+
+int serve_web(const CommonOptions& common, const ServeOptions& o) {
+    const Poet poet = load_poet(common);
+    poem::serve::ApiOptions api_options;
+    api_options.batching = o.batching;
+    api_options.compute_threads = common.threads > 0 ? common.threads : ink::num_threads();
+    ink::set_num_threads(1);  // parallel across requests, not inside them (serve.hpp, ApiOptions)
+    api_options.assets = poem::serve::kWebAssets;
+    const poem::serve::Api api(poet, api_options);
+    return poem::serve::run_http(api, o.http) ? 0 : 1;
+}
+#endif
 
 // ---- metrics ---------------------------------------------------------------------------------------------
-// How varied and how original generated couplets are, beside the same figures for the corpus.
+// How varied, how original and how well-toned generated couplets are, beside the same figures for the
+// corpus; and how likely the decoder finds what each method prints.
 
 struct Figures {
-    double repeated = 0;  // share with a character repeated within a line
-    double distinct = 0;  // distinct couplets / couplets
-    double novel = 0;     // share not found in the corpus
+    double repeated = 0;    // share with a character repeated within a line
+    double distinct = 0;    // distinct couplets / couplets
+    double novel = 0;       // share not found in the corpus
+    double opposition = 0;  // share whose lines oppose at positions 2 and 4 (of those with known tones)
+    double level_end = 0;   // share whose second line ends level (of those with a known last tone)
+    double pattern = 0;     // share following one of the four standard forms exactly
+    double unknown = 0;     // share with a character of unknown tone
+    double log_p = 0;       // mean log p(couplet | z), nats (NaN for the corpus)
 };
 
 inline std::string key(const Couplet& c) { return std::string(reinterpret_cast<const char*>(c.data()), sizeof c); }
 
-inline Figures measure(const std::vector<Couplet>& couplets, const std::unordered_set<std::string>& corpus) {
+inline Figures measure(const std::vector<Couplet>& couplets, const std::unordered_set<std::string>& corpus,
+                       const ToneTable& tones) {
     Figures f;
     std::unordered_set<std::string> seen;
+    double opposition_known = 0, end_known = 0;
     for (const Couplet& c : couplets) {
         bool repeated = false;
         for (index_t line = 0; line < 2; ++line)
@@ -395,15 +260,25 @@ inline Figures measure(const std::vector<Couplet>& couplets, const std::unordere
         f.repeated += repeated;
         f.novel += !corpus.count(key(c));
         seen.insert(key(c));
+        const ToneJudgement t = judge_tones(c, tones);
+        f.opposition += t.opposition, opposition_known += t.opposition_known;
+        f.level_end += t.rhyme_level, end_known += t.rhyme_known;
+        f.pattern += t.pattern, f.unknown += t.unknown;
     }
     const double n = std::max<double>(1, double(couplets.size()));
-    return {f.repeated / n, double(seen.size()) / n, f.novel / n};
+    f.repeated /= n, f.novel /= n, f.pattern /= n, f.unknown /= n;
+    f.distinct = double(seen.size()) / n;
+    f.opposition /= std::max(1.0, opposition_known);
+    f.level_end /= std::max(1.0, end_known);
+    f.log_p = std::nan("");
+    return f;
 }
 
-int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& base) {
-    const Trained t = load_trained(common.model);
-    const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, t.script);
-    INK_CHECK(corpus.vocab == t.vocab, "the corpus in ", common.data, " does not have the model's vocabulary");
+int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const DecodeOptions& base, float tone_penalty) {
+    const Poet poet = load_poet(common);
+    INK_CHECK(!poet.tones().empty(), "metrics needs tones: scripts/fetch-data.sh pinyin (or a model with poem.tones)");
+    const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, poet.script());
+    INK_CHECK(corpus.vocab == poet.vocab(), "the corpus in ", common.data, " does not have the model's vocabulary");
     std::vector<Couplet> all;
     for (const auto* part : {&corpus.train, &corpus.valid})
         for (index_t r = 0; r < part->dim(0); ++r) {
@@ -419,32 +294,109 @@ int metrics(const CommonOptions& common, index_t n, std::uint64_t seed, const De
         std::snprintf(buf, sizeof buf, "%.1f%%", 100 * share);
         return std::string(buf);
     };
-    auto row = [&](const std::string& name, const Figures& f, bool novelty) {
-        std::printf("| %s | %s | %s | %s |\n", name.c_str(), percent(f.repeated).c_str(), percent(f.distinct).c_str(),
-                    novelty ? percent(f.novel).c_str() : "-");
+    auto row = [&](const std::string& name, const Figures& f, bool generated) {
+        char log_p[16] = "-";
+        if (generated) std::snprintf(log_p, sizeof log_p, "%.2f", f.log_p);
+        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name.c_str(), percent(f.repeated).c_str(),
+                    percent(f.distinct).c_str(), generated ? percent(f.novel).c_str() : "-",
+                    percent(f.opposition).c_str(), percent(f.level_end).c_str(), percent(f.pattern).c_str(),
+                    percent(f.unknown).c_str(), log_p);
     };
-    std::printf("| %lld couplets | repeated character in a line | distinct | not in the corpus |\n|---|---|---|---|\n",
+    std::printf("| %lld couplets | repeated character in a line | distinct | not in the corpus | opposed at 2 and 4 "
+                "| second line ends level | standard pattern | unknown tone | log p(couplet \\| z) |\n"
+                "|---|---|---|---|---|---|---|---|---|\n",
                 static_cast<long long>(n));
+    // The whole corpus for the tone shares; a sample of n for repetition and distinctness.
     ink::Rng draw(seed);
     std::vector<Couplet> sample;
     for (index_t i = 0; i < n; ++i) sample.push_back(all[draw.uniform_int(all.size())]);
-    row("corpus (random couplets)", measure(sample, known), false);
-    const Tensor<float> z = prior_sample(n, t.model->hyper.latent, seed);
-    for (const auto& [name, method] : {std::pair{"argmax (original)", Decode::Argmax}, std::pair{"sample", Decode::Sample},
-                                       std::pair{"joint", Decode::Joint}}) {
+    Figures corpus_figures = measure(all, known, poet.tones());
+    const Figures sampled = measure(sample, known, poet.tones());
+    corpus_figures.repeated = sampled.repeated, corpus_figures.distinct = sampled.distinct;
+    row("corpus (all couplets; repetition and distinct: " + std::to_string(n) + " drawn)", corpus_figures, false);
+
+    const Tensor<float> z = poet.generate_latents(n, seed);
+    const Tensor<float> logits = poet.decoder_logits(z);  // (n, kLength, V)
+    const index_t V = poet.hyper().vocab;
+    struct Mode {
+        const char* name;
+        Decode method;
+        float tone_penalty;
+    };
+    for (const Mode& m : {Mode{"argmax (original)", Decode::Argmax, 0}, Mode{"sample", Decode::Sample, 0},
+                          Mode{"joint", Decode::Joint, 0}, Mode{"joint --tones", Decode::Joint, tone_penalty}}) {
         DecodeOptions opt = base;
-        opt.method = method;
-        ink::Rng pick = ink::Rng(seed).fork(1);
+        opt.method = m.method;
+        opt.tone_penalty = m.tone_penalty;
+        opt = poet.decode_options(opt);
+        ink::Rng pick = Poet::generate_rng(seed);
+        Tensor<float> scratch = logits.clone();
+        std::vector<Couplet> couplets;
+        decode_rows(scratch.data(), n, V, opt, pick, couplets);
         char label[96];
-        if (method == Decode::Sample)
-            std::snprintf(label, sizeof label, "%s (T %g, top-k %lld)", name, double(opt.temperature),
+        if (m.method == Decode::Sample)
+            std::snprintf(label, sizeof label, "%s (T %g, top-k %lld)", m.name, double(opt.temperature),
                           static_cast<long long>(opt.top_k));
-        else if (method == Decode::Joint)
-            std::snprintf(label, sizeof label, "%s (penalty %g)", name, double(opt.repeat_penalty));
+        else if (m.method == Decode::Joint && m.tone_penalty > 0)
+            std::snprintf(label, sizeof label, "%s (penalty %g, tones %g)", m.name, double(opt.repeat_penalty),
+                          double(m.tone_penalty));
+        else if (m.method == Decode::Joint)
+            std::snprintf(label, sizeof label, "%s (penalty %g)", m.name, double(opt.repeat_penalty));
         else
-            std::snprintf(label, sizeof label, "%s", name);
-        row(label, measure(decode_latents(*t.model, z, opt, pick), known), true);
+            std::snprintf(label, sizeof label, "%s", m.name);
+        Figures f = measure(couplets, known, poet.tones());
+        double total = 0;
+        for (index_t r = 0; r < n; ++r)
+            total += log_likelihood(logits.data() + r * kLength * V, V, couplets[std::size_t(r)]);
+        f.log_p = total / std::max<double>(1, double(n));
+        row(label, f, true);
     }
+    return 0;
+}
+
+// ---- export: a trained checkpoint as a model to ship ----------------------------------------------------
+// Weights only (no optimizer state), stored as BF16 by default (half the size of F32), with the
+// vocabulary, the hyper-parameters, the tone table and a summary of the training run in the metadata.
+// Then it checks what the rounding cost: the validation loss of the file written beside the
+// checkpoint's own.
+
+int export_model(const CommonOptions& common, const std::string& out, const std::string& dtype_name) {
+    const ink::io::DType dtype = dtype_name == "bf16" ? ink::io::DType::BF16
+                               : dtype_name == "f16"  ? ink::io::DType::F16
+                               : dtype_name == "f32"  ? ink::io::DType::F32
+                                                      : (ink::detail::fail("--dtype '", dtype_name,
+                                                                           "': expected bf16, f16 or f32"),
+                                                         ink::io::DType::F32);
+    INK_CHECK(fs::exists(common.model), "no checkpoint at '", common.model, "' to export");
+    const Poet source(common.model, common.pinyin);
+    INK_CHECK(!source.tones().empty(), "export needs the tones: scripts/fetch-data.sh pinyin (or --pinyin FILE)");
+    const auto meta = ink::io::load_safetensors(common.model).metadata;
+    ink::io::CheckpointInfo info;
+    for (const char* key : {"poem.vocab", "poem.script", "poem.hyper"}) info.metadata[key] = meta.at(key);
+    info.metadata["poem.tones"] = source.tones().to_string();
+    nlohmann::json about = {{"corpus", "chinese-poetry 2.0.1, the Tang poems (MIT license)"},
+                            {"tones", "pinyin 2.11.2 dict-zi.js (MIT license)"},
+                            {"stored", dtype_name}};
+    if (const auto it = meta.find("poem.history"); it != meta.end()) {
+        const auto history = ink::json::parse(it->second, "'" + common.model + "' poem.history");
+        if (!history.empty()) {
+            about["epochs"] = history.back().at("epoch");
+            about["valid_loss"] = history.back().at("valid").at(0);
+        }
+    }
+    if (const auto it = meta.find("poem.seed"); it != meta.end()) about["seed"] = it->second;
+    info.metadata["poem.about"] = about.dump();
+    fs::create_directories(fs::absolute(out).parent_path());
+    ink::io::save_checkpoint(out, source.model(), nullptr, info, {.float_dtype = dtype});
+    std::fprintf(stderr, "wrote %s (%.2f MB, %s weights)\n", out.c_str(), double(fs::file_size(out)) / 1e6,
+                 dtype_name.c_str());
+
+    const Poet exported(out);
+    const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, source.script());
+    INK_CHECK(corpus.vocab == source.vocab(), "the corpus in ", common.data, " does not have the model's vocabulary");
+    const Losses a = evaluate(source.model(), corpus.valid), b = evaluate(exported.model(), corpus.valid);
+    std::printf("validation loss: checkpoint %.4f, exported %.4f nats per couplet (%+.4f%%)\n", a.total, b.total,
+                100 * (b.total - a.total) / a.total);
     return 0;
 }
 
@@ -459,6 +411,8 @@ int main(int argc, char** argv) {
     app.add_option("--model", common.model, "model file")->capture_default_str();
     app.add_option("--data", common.data, "the Tang poems (scripts/fetch-data.sh poems)")->capture_default_str();
     app.add_option("--threads", common.threads, "threads (default: all cores)");
+    app.add_option("--pinyin", common.pinyin, "pinyin dictionary for models without a tone table "
+                                              "(scripts/fetch-data.sh pinyin)")->capture_default_str();
 
     TrainOptions train_opt;
     CLI::App* train_cmd = app.add_subcommand("train", "train the VAE on the Tang couplets (Ctrl-C saves and exits)");
@@ -472,11 +426,10 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
         ->capture_default_str();
 
-    std::string method = "joint";
-    DecodeOptions opt;
+    DecodeFlags decode;
     std::uint64_t seed = 1;
-    index_t n = 10, steps = 8, starts = 16, iterations = 60;
-    float lr = 0.05f;
+    index_t n = 10, steps = 8;
+    AcrosticOptions search;
     bool timing = false;
     std::string text_a, text_b;
 
@@ -484,34 +437,54 @@ int main(int argc, char** argv) {
     gen_cmd->add_option("-n", n, "how many")->capture_default_str();
     gen_cmd->add_option("--seed", seed, "seed of z (and of sampling)")->capture_default_str();
     gen_cmd->add_flag("--timing", timing, "print the time taken to stderr");
-    add_decode_options(*gen_cmd, method, opt);
+    add_decode_options(*gen_cmd, decode);
 
     CLI::App* rec_cmd = app.add_subcommand("reconstruct", "encode a couplet (posterior mean) and decode it");
     rec_cmd->add_option("couplet", text_a, "e.g. 床前明月光，疑是地上霜")->required();
-    add_decode_options(*rec_cmd, method, opt);
+    add_decode_options(*rec_cmd, decode);
 
     CLI::App* int_cmd = app.add_subcommand("interpolate", "decode along the line between two couplets' codes");
     int_cmd->add_option("a", text_a, "first couplet")->required();
     int_cmd->add_option("b", text_b, "second couplet")->required();
     int_cmd->add_option("--steps", steps, "couplets from A to B, both included")->capture_default_str();
-    add_decode_options(*int_cmd, method, opt);
+    add_decode_options(*int_cmd, decode);
 
     CLI::App* acro_cmd = app.add_subcommand("acrostic", "a couplet whose lines start with two given characters");
     acro_cmd->add_option("heads", text_a, "two characters, e.g. 春风")->required();
     acro_cmd->add_option("--seed", seed, "seed of the random starts")->capture_default_str();
-    acro_cmd->add_option("--starts", starts, "random starting points")->capture_default_str();
-    acro_cmd->add_option("--iterations", iterations, "gradient steps on z")->capture_default_str();
-    acro_cmd->add_option("--lr", lr, "gradient step size")->capture_default_str();
-    add_decode_options(*acro_cmd, method, opt);
+    acro_cmd->add_option("--starts", search.starts, "random starting points")->capture_default_str();
+    acro_cmd->add_option("--iterations", search.iterations, "gradient steps on z")->capture_default_str();
+    acro_cmd->add_option("--lr", search.lr, "gradient step size")->capture_default_str();
+    add_decode_options(*acro_cmd, decode);
 
-    CLI::App* met_cmd = app.add_subcommand("metrics", "repetition, diversity and novelty of generated couplets");
+    CLI::App* met_cmd = app.add_subcommand("metrics", "repetition, diversity, novelty and tones of generated couplets");
     met_cmd->add_option("-n", n, "couplets per decoding method")->capture_default_str();
     met_cmd->add_option("--seed", seed, "seed of z and of the corpus sample")->capture_default_str();
-    add_decode_options(*met_cmd, method, opt);
+    add_decode_options(*met_cmd, decode);
+
+    std::string export_out = kShippedModel, export_dtype = "bf16";
+    CLI::App* exp_cmd = app.add_subcommand("export", "write the --model checkpoint as a model to ship (weights, tones)");
+    exp_cmd->add_option("--out", export_out, "the model file to write")->capture_default_str();
+    exp_cmd->add_option("--dtype", export_dtype, "storage of the weights: bf16, f16 or f32")->capture_default_str();
+
+#if defined(INK_POEM_SERVE)
+    ServeOptions serve_opt;
+    CLI::App* serve_cmd = app.add_subcommand("serve", "the web page and its JSON API (docs/poem.md)");
+    serve_cmd->add_option("--host", serve_opt.http.host, "address to listen on (loopback unless asked)")->capture_default_str();
+    serve_cmd->add_option("--port", serve_opt.http.port, "port (0: any free one, printed)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    serve_cmd->add_option("--workers", serve_opt.http.workers, "connections served at once")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    serve_cmd->add_flag("--no-batching", [&](std::int64_t) { serve_opt.batching = false; },
+                        "one decoder product per generate request (for measuring the batching)");
+#endif
 
     CLI11_PARSE(app, argc, argv);
     try {
-        opt.method = parse_decode(method);
+        common.model_given = app.get_option("--model")->count() > 0;
+        const DecodeOptions opt = decode.resolve();
         if (common.threads > 0) ink::set_num_threads(common.threads);
         if (*train_cmd) {
             const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
@@ -520,8 +493,12 @@ int main(int argc, char** argv) {
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
-        if (*acro_cmd) return acrostic(common, text_a, opt, seed, starts, iterations, lr);
-        if (*met_cmd) return metrics(common, n, seed, opt);
+        if (*acro_cmd) return acrostic(common, text_a, opt, {seed, search.starts, search.iterations, search.lr});
+        if (*exp_cmd) return export_model(common, export_out, export_dtype);
+        if (*met_cmd) return metrics(common, n, seed, opt, decode.tone_penalty);
+#if defined(INK_POEM_SERVE)
+        if (*serve_cmd) return serve_web(common, serve_opt);
+#endif
     } catch (const ink::Error& e) {
         std::fprintf(stderr, "ink-poem: %s\n", e.what());
         return 1;

@@ -96,4 +96,21 @@ private:
     ink::nn::Linear<T> out_;
 };
 
+// Mean losses per couplet over `data` (N, 10), with eps from a fixed seed so that epochs and models
+// compare: the validation figure of training, and of an exported model beside its checkpoint.
+template <class T>
+Losses evaluate(const PoemVAE<T>& model, const Tensor<std::int32_t>& data, index_t chunk = 1024) {
+    ink::NoGradGuard no_grad;
+    ink::Rng noise(0x5EED);
+    Losses sum;
+    for (index_t r = 0; r < data.dim(0); r += chunk) {
+        const Tensor<std::int32_t> ids = data.rows(r, std::min(r + chunk, data.dim(0)));
+        const Losses l = model.loss(ids, noise).second;
+        const double n = double(ids.dim(0));
+        sum.total += l.total * n, sum.reconstruction += l.reconstruction * n, sum.kl += l.kl * n;
+    }
+    const double n = std::max<double>(1, double(data.dim(0)));
+    return {sum.total / n, sum.reconstruction / n, sum.kl / n};
+}
+
 }  // namespace poem

@@ -1,14 +1,13 @@
 #pragma once
-// Training state of the poem VAE and its checkpoint: everything a resumed run needs to continue with
-// the same bits as an uninterrupted one (same seed and thread count): the parameters, Adam's moments
-// and step, the noise generator's counter, the batch order's epoch and position, and the loss sums of
-// the epoch in progress.
+// Training of the poem VAE: the model, Adam, the noise generator and the batch order, driven by an
+// ink::train::Loop (progress, history, checkpoints with everything a resumed run needs to continue
+// with the same bits as an uninterrupted one, Ctrl-C).
 #include <cstdint>
-#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "ink/train.hpp"
 #include "model.hpp"
 
 namespace poem {
@@ -22,21 +21,6 @@ inline ink::optim::AdamOptions adam_options() {
 }
 
 inline constexpr index_t kBatch = 64;
-
-// Sample-weighted sums of per-couplet losses, for epoch and validation means.
-struct LossSums {
-    double total = 0, reconstruction = 0, kl = 0;
-    index_t count = 0;
-
-    void add(const Losses& l, index_t n) {
-        total += l.total * double(n), reconstruction += l.reconstruction * double(n), kl += l.kl * double(n);
-        count += n;
-    }
-    Losses mean() const {
-        const double d = count > 0 ? double(count) : 1.0;
-        return {total / d, reconstruction / d, kl / d};
-    }
-};
 
 inline nlohmann::json to_json(const Hyper& h) {
     return {{"vocab", h.vocab}, {"length", h.length}, {"embedding", h.embedding}, {"latent", h.latent},
@@ -54,30 +38,37 @@ inline Hyper hyper_from_json(const std::string& text) {
 }
 
 class Trainer {
-    ink::Rng init_;  // draws the initial weights; declared first: it is used to build the model
-
 public:
     PoemVAE<float> model;
     ink::optim::Adam<float> adam;
-    ink::Rng noise;            // eps of the reparameterisation
+    ink::Rng noise;  // eps of the reparameterisation
     ink::data::Batches batches;
-    LossSums epoch_sums;       // of the epoch in progress
+    ink::train::Loop<float> loop;  // its step trains on `train` (N, 10); the caller sets epochs, files, hooks
 
-    // A fresh model for `train_size` training couplets; everything random derives from `seed`.
-    Trainer(const Hyper& h, index_t train_size, std::uint64_t seed)
-        : init_(seed),
-          model(h, init_),
+    // A fresh model; everything random derives from `seed`.
+    Trainer(const Hyper& h, const Tensor<std::int32_t>& train, std::uint64_t seed)
+        : model(initial_model(h, seed)),
           adam(model.named_parameters(), adam_options()),
           noise(ink::Rng(seed).fork(1)),
-          batches(train_size, kBatch, ink::Rng(seed).fork(2)) {}
+          batches(train.dim(0), kBatch, ink::Rng(seed).fork(2)),
+          loop(model, adam, batches, {.metrics = {"loss", "rec", "kl"}}),
+          train_(train),
+          buffer_(Tensor<std::int32_t>::empty({kBatch, h.length})) {
+        loop.track("noise", noise);
+        loop.metadata["poem.hyper"] = to_json(h).dump();
+        loop.hooks.step = [this](std::span<const index_t> rows, std::span<double> metrics) {
+            const Losses l = step(ink::data::gather_rows(train_, rows, buffer_));
+            metrics[0] = l.total, metrics[1] = l.reconstruction, metrics[2] = l.kl;
+            return index_t(rows.size());
+        };
+    }
 
     // One Adam step on a batch of ids (B, 10); returns its losses.
     Losses step(const Tensor<std::int32_t>& ids) {
         adam.zero_grad();
         auto [loss, losses] = model.loss(ids, noise);
-        loss.backward();
+        loop.backward(loss);
         adam.step();
-        epoch_sums.add(losses, ids.dim(0));
         return losses;
     }
 
@@ -85,45 +76,26 @@ public:
     Losses evaluate(const Tensor<std::int32_t>& data, index_t chunk = 1024) const {
         ink::NoGradGuard no_grad;
         ink::Rng eval_noise(0x5EED);
-        LossSums sums;
+        Losses sum;
         for (index_t r = 0; r < data.dim(0); r += chunk) {
             const Tensor<std::int32_t> ids = data.rows(r, std::min(r + chunk, data.dim(0)));
-            sums.add(model.loss(ids, eval_noise).second, ids.dim(0));
+            const Losses l = model.loss(ids, eval_noise).second;
+            const double n = double(ids.dim(0));
+            sum.total += l.total * n, sum.reconstruction += l.reconstruction * n, sum.kl += l.kl * n;
         }
-        return sums.mean();
+        const double n = std::max<double>(1, double(data.dim(0)));
+        return {sum.total / n, sum.reconstruction / n, sum.kl / n};
     }
 
     std::int64_t step_count() const { return adam.steps(); }
 
-    // Writes the whole state atomically, with the caller's metadata (vocabulary, history, ...).
-    void save(const std::string& path, std::map<std::string, std::string> metadata) const {
-        ink::io::CheckpointInfo info;
-        info.step = adam.steps();
-        info.rngs["noise"] = noise.state();
-        const auto s = batches.state();
-        metadata["poem.hyper"] = to_json(model.hyper).dump();
-        metadata["poem.batches"] = nlohmann::json{{"epoch", s.epoch}, {"position", s.position}}.dump();
-        metadata["poem.epoch_sums"] = nlohmann::json{{"total", epoch_sums.total},
-                                                     {"reconstruction", epoch_sums.reconstruction},
-                                                     {"kl", epoch_sums.kl},
-                                                     {"count", epoch_sums.count}}
-                                          .dump();
-        info.metadata = std::move(metadata);
-        ink::io::save_checkpoint(path, model, adam, info);
+private:
+    static PoemVAE<float> initial_model(const Hyper& h, std::uint64_t seed) {
+        ink::Rng init(seed);
+        return PoemVAE<float>(h, init);
     }
 
-    // Restores a state written by save() (the model must have the checkpoint's hyper-parameters);
-    // returns the caller's metadata.
-    std::map<std::string, std::string> load(const std::string& path) {
-        auto info = ink::io::load_checkpoint(path, model, adam);
-        noise.set_state(info.rngs.at("noise"));
-        const auto b = nlohmann::json::parse(info.metadata.at("poem.batches"));
-        batches.set_state({b.at("epoch").get<std::uint64_t>(), b.at("position").get<index_t>()});
-        const auto e = nlohmann::json::parse(info.metadata.at("poem.epoch_sums"));
-        epoch_sums = {e.at("total").get<double>(), e.at("reconstruction").get<double>(), e.at("kl").get<double>(),
-                      e.at("count").get<index_t>()};
-        return std::move(info.metadata);
-    }
+    Tensor<std::int32_t> train_, buffer_;
 };
 
 }  // namespace poem

@@ -10,4 +10,5 @@
 #include "ink/io.hpp"
 #include "ink/data.hpp"
 #include "ink/util.hpp"
+#include "ink/train.hpp"
 #include "ink/metrics.hpp"

@@ -2,7 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+
+#include <sys/stat.h>
 
 #include "data/temp_files.hpp"
 #include "ink/data/mnist_json.hpp"
@@ -79,7 +82,7 @@ TEST_CASE("mnist JSON: bad files name the file and the field") {
     expect_error("9.json", "{\"data\": [255," + zeros.substr(2) + "]}", "data[0] = 255 is outside [0, 1]");
     expect_error("0.json", "{\"data\": [0, [1]]}", "data[1] is an array, expected a number");
     expect_error("1.json", "{\"data\": {\"pixels\": []}}", "field \"data\" is an object");
-    expect_error("2.json", "{\"data\": [], \"data\": []}", "field \"data\" appears twice");
+    expect_error("2.json", "{\"data\": [], \"data\": []}", "duplicate key \"data\" in the top-level object");
     expect_error("3.json", "0.5", "expected a JSON object {\"data\": [...]}, got a number");
     // Other fields, nested or not, are ignored.
     TempDir extra;
@@ -88,5 +91,51 @@ TEST_CASE("mnist JSON: bad files name the file and the field") {
     CHECK(load_mnist_json(extra.path(), Split::train).size() == 16);
 
     TempDir empty;
-    CHECK_THROWS_WITH_AS(load_mnist_json(empty.path(), Split::test), doctest::Contains("0.json: cannot open"), Error);
+    CHECK_THROWS_WITH_AS(load_mnist_json(empty.path(), Split::test), doctest::Contains("0.json': cannot open"), Error);
+}
+
+TEST_CASE("mnist JSON: parse_mnist_digits reads a digit file's text") {
+    std::string text = "{\"data\": [0.5";
+    for (int i = 1; i < 2 * 784; ++i) text += ",1";
+    text += "]}";
+    std::vector<float> pixels{0.25f};
+    CHECK(parse_mnist_digits(text, "mem.json", pixels) == 2);
+    REQUIRE(pixels.size() == 1 + 2 * 784);
+    CHECK(pixels[1] == 0.5f);
+    CHECK(pixels.back() == 1.0f);
+    CHECK_THROWS_WITH_AS(parse_mnist_digits("{\"data\": [2]}", "mem.json", pixels),
+                         "mnist digit file 'mem.json': data[0] = 2 is outside [0, 1]", Error);
+}
+
+TEST_CASE("issue14.4 mnist JSON: an array nested 100000 deep is refused") {
+    std::vector<float> pixels;
+    const auto start = std::chrono::steady_clock::now();
+    std::string objects;
+    for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+    for (const std::string& text : {"{\"data\": [0], \"x\": " + objects + "1}",
+                                    "{\"meta\": " + std::string(100000, '[') + std::string(100000, ']') + "}"})
+        CHECK_THROWS_WITH_AS(parse_mnist_digits(text, "deep.json", pixels),
+                             "mnist digit file 'deep.json': JSON nested deeper than 32 levels", Error);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    // A bad token megabytes long is quoted in 48 bytes.
+    try {
+        parse_mnist_digits("{\"data\": [0], \"x\": \"" + std::string(1'000'000, 'a') + "\x01\"}", "long.json", pixels);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).size() < 300);
+        CHECK(std::string(e.what()).find("long.json': invalid JSON at byte 1000020") != std::string::npos);
+    }
+}
+
+TEST_CASE("issue14.7 mnist JSON: a directory or FIFO given as a digit file is refused by name") {
+    TempDir dir;
+    copy_dir(kDigits, dir.path());
+    std::filesystem::remove(dir / "4.json");
+    std::filesystem::create_directory(dir / "4.json");
+    CHECK_THROWS_WITH_AS(load_mnist_json(dir.path(), Split::train),
+                         doctest::Contains("4.json': is a directory, expected a file"), Error);
+    std::filesystem::remove(dir / "4.json");
+    REQUIRE(::mkfifo((dir / "4.json").c_str(), 0600) == 0);
+    CHECK_THROWS_WITH_AS(load_mnist_json(dir.path(), Split::train), doctest::Contains("4.json': not a regular file"),
+                         Error);
 }

@@ -2,8 +2,11 @@
 // conversion, the corpus split and bad files.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "data/temp_files.hpp"
 #include "ink/data/poetry.hpp"
@@ -108,7 +111,9 @@ TEST_CASE("poetry: bad files name the file and the field") {
         write_file(dir / "poet.tang.2.json", content);
         CHECK_THROWS_WITH_AS(load_tang_couplets(dir.path(), Script::traditional), doctest::Contains(message), Error);
         CHECK_THROWS_WITH_AS(load_tang_couplets(dir.path(), Script::traditional),
-                             doctest::Contains("poet.tang.2.json: "), Error);
+                             doctest::Contains("poet.tang.2.json': "), Error);
+        CHECK_THROWS_WITH_AS(load_tang_couplets(dir.path(), Script::traditional),
+                             doctest::Contains("poem file '"), Error);
     };
     expect_error("[{\"paragraphs\": [\"秦川雄帝宅，函谷壯皇居。\"]", "invalid JSON");
     expect_error("{\"paragraphs\": []}", "expected a JSON array of poems, got a object");
@@ -120,4 +125,48 @@ TEST_CASE("poetry: bad files name the file and the field") {
     TempDir empty;
     CHECK_THROWS_WITH_AS(load_tang_couplets(empty.path()), doctest::Contains("no files poet.tang.<n>.json"), Error);
     CHECK_THROWS_WITH_AS(load_tang_couplets(empty / "absent"), doctest::Contains("absent: not a directory"), Error);
+}
+
+TEST_CASE("poetry: parse_poem_file reads a poem file's text") {
+    std::vector<std::string> out;
+    parse_poem_file(R"([{"paragraphs": ["秦川雄帝宅，函谷壯皇居。"]}, {"paragraphs": []}])", "mem.json", out);
+    CHECK(out == std::vector<std::string>{"秦川雄帝宅函谷壯皇居"});
+    CHECK_THROWS_WITH_AS(parse_poem_file("[5]", "mem.json", out),
+                         "poem file 'mem.json': poem 0 is a number, expected an object", Error);
+}
+
+TEST_CASE("issue14.4 poetry: an array nested 100000 deep is refused") {
+    std::vector<std::string> out;
+    const auto start = std::chrono::steady_clock::now();
+    for (const std::string& text : {std::string(100000, '[') + std::string(100000, ']'),
+                                    "[{\"paragraphs\": [], \"tags\": " + std::string(100000, '[') + "}]"})
+        CHECK_THROWS_WITH_AS(parse_poem_file(text, "deep.json", out),
+                             "poem file 'deep.json': JSON nested deeper than 32 levels", Error);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    // An invalid token megabytes long is quoted in 48 bytes.
+    try {
+        parse_poem_file("[{\"paragraphs\": [\"" + std::string(1'000'000, 'a') + "\x01\"]}]", "long.json", out);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).size() < 300);
+    }
+}
+
+TEST_CASE("issue14.4 poetry: a poem with a key twice is refused") {
+    std::vector<std::string> out;
+    CHECK_THROWS_WITH_AS(
+        parse_poem_file(R"([{"paragraphs": ["秦川雄帝宅，函谷壯皇居。"], "paragraphs": []}])", "dup.json", out),
+        "poem file 'dup.json': duplicate key \"paragraphs\" in a nested object", Error);
+}
+
+TEST_CASE("issue14.7 poetry: a directory or FIFO given as a poem file is refused by name") {
+    TempDir dir;
+    copy_dir(kPoems, dir.path());
+    std::filesystem::create_directory(dir / "poet.tang.5.json");
+    CHECK_THROWS_WITH_AS(load_tang_couplets(dir.path(), Script::traditional),
+                         doctest::Contains("poet.tang.5.json': is a directory, expected a file"), Error);
+    std::filesystem::remove(dir / "poet.tang.5.json");
+    REQUIRE(::mkfifo((dir / "poet.tang.5.json").c_str(), 0600) == 0);
+    CHECK_THROWS_WITH_AS(load_tang_couplets(dir.path(), Script::traditional),
+                         doctest::Contains("poet.tang.5.json': not a regular file"), Error);
 }

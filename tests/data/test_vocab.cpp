@@ -1,6 +1,9 @@
 // data/vocab.hpp and data/utf8.hpp: character ids, encoding errors, JSON round trip.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <string>
+
 #include "ink/data/vocab.hpp"
 
 using namespace ink;
@@ -73,4 +76,23 @@ TEST_CASE("Vocab: JSON round trip") {
     CHECK_THROWS_WITH_AS(Vocab::from_json("{\"a\": 1}"), doctest::Contains("expected a JSON array"), Error);
     CHECK_THROWS_WITH_AS(Vocab::from_json("[\"山\", 3]"), doctest::Contains("entry 1 is a number"), Error);
     CHECK(Vocab::from_json("[]").size() == 0);
+}
+
+TEST_CASE("issue14.4 Vocab::from_json: an array nested 100000 deep is refused") {
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH_AS(Vocab::from_json(std::string(100000, '[') + std::string(100000, ']')),
+                         "Vocab::from_json: JSON nested deeper than 32 levels", Error);
+    std::string objects;
+    for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+    CHECK_THROWS_WITH_AS(Vocab::from_json("[\"山\", " + objects),
+                         "Vocab::from_json: JSON nested deeper than 32 levels", Error);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    // Error messages quote at most a few dozen bytes of a megabyte token.
+    try {
+        Vocab::from_json("[\"" + std::string(1'000'000, 'a'));
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).size() < 300);
+        CHECK(std::string(e.what()).find("Vocab::from_json: invalid JSON at byte") == 0);
+    }
 }

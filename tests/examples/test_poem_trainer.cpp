@@ -29,35 +29,34 @@ Hyper toy_hyper() {
     return h;
 }
 
-// Runs batches until `stop` steps were taken in total or `epochs` epochs are done.
-void run(Trainer& t, const Tensor<std::int32_t>& data, int epochs, std::int64_t stop) {
-    Tensor<std::int32_t> buffer = Tensor<std::int32_t>::empty({kBatch, kLength});
-    while (int(t.batches.epoch()) < epochs && t.step_count() < stop) {
-        const auto rows = t.batches.next();
-        if (rows.empty()) t.epoch_sums = {};
-        else t.step(ink::data::gather_rows(data, rows, buffer));
-    }
+// Runs the trainer's loop until `stop` steps were taken in total or `epochs` epochs are done.
+void run(Trainer& t, int epochs, std::int64_t stop) {
+    t.loop.options.epochs = epochs;
+    t.loop.hooks.should_stop = [&t, stop] { return t.step_count() >= stop; };
+    t.loop.run();
 }
 
 }  // namespace
 
 TEST_CASE("poem trainer: resume mid-epoch reproduces an uninterrupted run bit for bit") {
     const Tensor<std::int32_t> data = toy_corpus();
-    Trainer straight(toy_hyper(), kSamples, 42);
-    run(straight, data, 3, 1000);
+    Trainer straight(toy_hyper(), data, 42);
+    run(straight, 3, 1000);
     CHECK(straight.step_count() == 9);
 
     const std::string path = (std::filesystem::temp_directory_path() / "ink_test_poem_resume.safetensors").string();
     {
-        Trainer first(toy_hyper(), kSamples, 42);
-        run(first, data, 3, 4);  // stops in the middle of epoch 2
-        first.save(path, {{"note", "kept"}});
+        Trainer first(toy_hyper(), data, 42);
+        first.loop.options.checkpoint = path;  // written when the run stops
+        first.loop.metadata["note"] = "kept";
+        run(first, 3, 4);  // stops in the middle of epoch 2
     }
-    Trainer resumed(toy_hyper(), kSamples, 42);
-    const auto meta = resumed.load(path);
+    Trainer resumed(toy_hyper(), data, 42);
+    resumed.loop.options.checkpoint = path;
+    const auto meta = resumed.loop.resume();
     CHECK(meta.at("note") == "kept");
     CHECK(resumed.step_count() == 4);
-    run(resumed, data, 3, 1000);
+    run(resumed, 3, 1000);
     std::filesystem::remove(path);
 
     const auto a = straight.model.named_parameters(), b = resumed.model.named_parameters();
@@ -71,7 +70,7 @@ TEST_CASE("poem trainer: resume mid-epoch reproduces an uninterrupted run bit fo
 
 TEST_CASE("poem model: shapes, loss = reconstruction + KL, and training lowers it") {
     const Tensor<std::int32_t> data = toy_corpus();
-    Trainer t(toy_hyper(), kSamples, 1);
+    Trainer t(toy_hyper(), data, 1);
     const auto [mu, logvar] = t.model.encode(data);
     CHECK(mu.shape() == ink::Shape{kSamples, 64});
     CHECK(logvar.shape() == ink::Shape{kSamples, 64});
@@ -81,7 +80,7 @@ TEST_CASE("poem model: shapes, loss = reconstruction + KL, and training lowers i
     CHECK(before.total == doctest::Approx(before.reconstruction + before.kl));
     // Untrained, each position is close to uniform: about 10 log V nats per couplet.
     CHECK(before.reconstruction == doctest::Approx(10 * std::log(double(kVocab))).epsilon(0.1));
-    run(t, data, 20, 1000);
+    run(t, 20, 1000);
     const Losses after = t.evaluate(data);
     CHECK(after.total < 0.8 * before.total);
 }

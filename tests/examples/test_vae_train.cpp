@@ -34,10 +34,7 @@ History run(const Dataset& data, const fs::path& out, bool resume, int stop_afte
     o.resume = resume;
     int steps = 0;
     train(data, o, [&] { return stop_after_steps > 0 && ++steps >= stop_after_steps; });
-    ink::Rng init(0);
-    Model model(o.settings.model_config(), init);
-    const auto info = ink::io::load_checkpoint((out / kCheckpoint).string(), model, nullptr);
-    return History::from_json(json::parse(info.metadata.at("vae.history")));
+    return read_history(out);
 }
 
 }  // namespace

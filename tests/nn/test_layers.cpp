@@ -72,18 +72,18 @@ TEST_CASE("Embedding: lookup, Keras init, gradient scatter-add") {
 TEST_CASE("Conv1d: NLC layout, padding, stride, dilation, bias against a naive loop") {
     Rng rng(2);
     struct Case {
-        nn::Padding padding;
+        Padding padding;
         index_t stride, dilation, kernel;
         bool bias;
     };
-    for (const Case c : {Case{nn::Padding::Valid, 1, 1, 3, true}, Case{nn::Padding::Same, 1, 1, 3, false},
-                         Case{nn::Padding::Same, 2, 1, 4, true}, Case{nn::Padding::Valid, 1, 2, 3, true},
-                         Case{nn::Padding::Same, 1, 3, 2, true}}) {
+    for (const Case c : {Case{Padding::Valid, 1, 1, 3, true}, Case{Padding::Same, 1, 1, 3, false},
+                         Case{Padding::Same, 2, 1, 4, true}, Case{Padding::Valid, 1, 2, 3, true},
+                         Case{Padding::Same, 1, 3, 2, true}}) {
         CAPTURE(c.stride);
         CAPTURE(c.dilation);
         CAPTURE(c.kernel);
         nn::Conv1d<double> conv(3, 5, c.kernel, rng,
-                                {.padding = c.padding, .stride = c.stride, .dilation = c.dilation, .bias = c.bias});
+                                {.padding = c.padding, .stride = c.stride, .dilation = c.dilation}, {.bias = c.bias});
         CHECK(conv.weight.shape() == Shape{c.kernel, 3, 5});
         CHECK(conv.bias.defined() == c.bias);
         if (c.bias) conv.bias.value() = random_tensor(Shape{5}, 3);
@@ -95,7 +95,7 @@ TEST_CASE("Conv1d: NLC layout, padding, stride, dilation, bias against a naive l
                                                c.stride, c.dilation, p.pad_left, p.length_out());
         const Var<double> y = conv(Var<double>(x));
         REQUIRE(y.shape() == want.shape());
-        if (c.padding == nn::Padding::Same) CHECK(y.dim(1) == (9 + c.stride - 1) / c.stride);
+        if (c.padding == Padding::Same) CHECK(y.dim(1) == (9 + c.stride - 1) / c.stride);
         test::check_close(y.value().to_vector(), want.to_vector(), 1e-12, "conv1d");
     }
     // Glorot with the receptive field in the fans: limit sqrt(6 / (K Cin + K Cout)).
@@ -110,7 +110,7 @@ TEST_CASE("Conv1d: NLC layout, padding, stride, dilation, bias against a naive l
 
 TEST_CASE("Conv1d: gradients match central differences") {
     Rng rng(3);
-    nn::Conv1d<double> conv(2, 3, 3, rng, {.padding = nn::Padding::Same, .dilation = 2});
+    nn::Conv1d<double> conv(2, 3, 3, rng, {.padding = Padding::Same, .dilation = 2});
     conv.bias.value() = random_tensor(Shape{3}, 5);
     Wrap root(conv);
     const Var<double> x(random_tensor(Shape{2, 7, 2}, 6));

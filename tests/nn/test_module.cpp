@@ -1,4 +1,4 @@
-// Module names and modes, initialisers, Linear, activations and Sequential.
+// Module names, moving modules, initialisers, Linear, activations and Sequential.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,6 +7,7 @@
 #include "ink/nn/linear.hpp"
 #include "ink/nn/sequential.hpp"
 #include "ink/ops/reductions.hpp"
+#include "ink/optim/sgd.hpp"
 #include "support/check.hpp"
 
 using namespace ink;
@@ -31,7 +32,7 @@ struct Model : nn::Module<float> {
 
 }  // namespace
 
-TEST_CASE("Module: nested names, parameter lists, modes, zero_grad") {
+TEST_CASE("Module: nested names, parameter lists, zero_grad") {
     Rng rng(0);
     Model m(rng);
     const auto named = m.named_parameters();
@@ -45,12 +46,6 @@ TEST_CASE("Module: nested names, parameter lists, modes, zero_grad") {
     CHECK(m.num_parameters() == 1 + 12 + 4 + 8);
     CHECK(named[1].second.requires_grad());
 
-    CHECK(m.is_training());
-    m.eval();
-    CHECK_FALSE(m.encoder.fc2.is_training());
-    m.train();
-    CHECK(m.encoder.fc2.is_training());
-
     m.encoder.fc1.weight.grad() = Tensor<float>::ones(Shape{3, 4});
     m.zero_grad();
     CHECK_FALSE(m.encoder.fc1.weight.grad().defined());
@@ -62,6 +57,69 @@ TEST_CASE("Module: nested names, parameter lists, modes, zero_grad") {
     CHECK_THROWS_WITH_AS(bad.add("w"), doctest::Contains("already used"), Error);
     CHECK_THROWS_WITH_AS(bad.add("a.b"), doctest::Contains("invalid name 'a.b'"), Error);
     CHECK_THROWS_AS(bad.add(""), Error);
+}
+
+namespace {
+
+// Each registered name with its node, and whether that node is the one the member now holds.
+void check_registry_is_the_members(const Model& m) {
+    const auto named = m.named_parameters();
+    REQUIRE(named.size() == 4);
+    CHECK(named[0].first == "scale");
+    CHECK(named[0].second.node() == m.scale.node());
+    CHECK(named[1].first == "encoder.fc1.weight");
+    CHECK(named[1].second.node() == m.encoder.fc1.weight.node());
+    CHECK(named[2].second.node() == m.encoder.fc1.bias.node());
+    CHECK(named[3].first == "encoder.fc2.weight");
+    CHECK(named[3].second.node() == m.encoder.fc2.weight.node());
+}
+
+// The squared output of the encoder on a fixed input: a loss whose gradient reaches its weights.
+Var<float> square_loss(const Model& m) {
+    const Var<float> x(Tensor<float>::ones(Shape{2, 3}));
+    return sum(square(m.encoder.fc2(m.encoder.fc1(x))));
+}
+
+}  // namespace
+
+TEST_CASE("Module: a moved module keeps its registry; it is the moved members that train") {
+    Rng rng(3);
+    Model original(rng);
+    const std::vector<float> before = original.encoder.fc1.weight.value().to_vector();
+    optim::SGD<float> sgd(original.named_parameters(), {.lr = 0.1});  // built before the move
+
+    Model moved(std::move(original));
+    check_registry_is_the_members(moved);
+    CHECK(original.named_parameters().empty());  // NOLINT: the moved-from module lists nothing
+
+    std::vector<Model> many;  // growing a vector moves its modules
+    for (int i = 0; i < 5; ++i) many.emplace_back(rng);
+    for (const Model& m : many) check_registry_is_the_members(m);
+
+    Rng other(9);
+    Model assigned(other);
+    assigned = std::move(moved);
+    check_registry_is_the_members(assigned);
+    CHECK(assigned.encoder.fc1.weight.value().to_vector() == before);
+
+    // The optimizer holds the same nodes, so a step after the move updates the moved-to members.
+    sgd.zero_grad();
+    square_loss(assigned).backward();
+    REQUIRE(assigned.encoder.fc1.weight.grad().defined());
+    sgd.step();
+    CHECK(assigned.encoder.fc1.weight.value().to_vector() != before);
+    CHECK(assigned.named_parameters()[1].second.value().to_vector() == assigned.encoder.fc1.weight.value().to_vector());
+
+    nn::Sequential<float> seq;
+    seq.emplace<nn::Linear<float>>(3, 2, rng);
+    seq.emplace<nn::Tanh<float>>();
+    const auto seq_names = seq.named_parameters();
+    nn::Sequential<float> seq_moved(std::move(seq));
+    const auto moved_names = seq_moved.named_parameters();
+    REQUIRE(moved_names.size() == 2);
+    CHECK(moved_names[0].first == "0.weight");
+    CHECK(moved_names[0].second.node() == seq_names[0].second.node());
+    CHECK(seq_moved(Var<float>(Tensor<float>::ones(Shape{1, 3}))).shape() == Shape{1, 2});
 }
 
 TEST_CASE("Init: Glorot-uniform limits, uniform, normal, zeros; reproducible from the seed") {

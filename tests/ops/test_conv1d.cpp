@@ -12,9 +12,9 @@ using V = std::vector<Var<double>>;
 TEST_CASE("conv1d: gradients for padding modes, stride and dilation, with and without bias") {
     const Conv1dOptions cases[] = {
         {},                                                    // valid
-        {.padding = kernels::Padding::Same},                   // the GCNN's 'same'
-        {.padding = kernels::Padding::Same, .stride = 2},
-        {.padding = kernels::Padding::Explicit, .dilation = 2, .pad_left = 2, .pad_right = 1},
+        {.padding = Padding::Same},                   // the GCNN's 'same'
+        {.padding = Padding::Same, .stride = 2},
+        {.padding = Padding::Explicit, .dilation = 2, .pad_left = 2, .pad_right = 1},
     };
     for (const auto& o : cases) {
         CAPTURE(o.stride);
@@ -29,7 +29,7 @@ TEST_CASE("conv1d: gradients for padding modes, stride and dilation, with and wi
 
 TEST_CASE("conv1d: 'same' keeps the length; shape errors name both shapes") {
     const Tensor<float> x(Shape{2, 10, 64}), w(Shape{3, 64, 128});
-    CHECK(conv1d(x, w, Tensor<float>(), {.padding = kernels::Padding::Same}).shape() == Shape{2, 10, 128});
+    CHECK(conv1d(x, w, Tensor<float>(), {.padding = Padding::Same}).shape() == Shape{2, 10, 128});
     CHECK(conv1d(x, w).shape() == Shape{2, 8, 128});
     CHECK_THROWS_WITH_AS(conv1d(x, Tensor<float>(Shape{3, 32, 128})),
                          doctest::Contains("conv1d: shapes [2, 10, 64] and [3, 32, 128] do not match"), Error);

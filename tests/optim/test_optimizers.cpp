@@ -2,6 +2,9 @@
 // header comments; computed in double precision), skipping, state and allocation behaviour.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "ink/optim.hpp"
 #include "support/check.hpp"
 
@@ -140,4 +143,61 @@ TEST_CASE("optimizers: a step allocates nothing") {
     const auto after = memory_stats();
     CHECK(after.system_allocations == before.system_allocations);
     CHECK(after.cache_hits == before.cache_hits);
+}
+
+TEST_CASE("issue14.10 optimizers: every option is range-checked, naming it") {
+    Var<double> p(Tensor<double>(Shape{2}), true);
+    const double tiny = 1e-310;  // subnormal: a learning rate that silently does nothing
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    for (double lr : {-1.0, 0.0, tiny, nan, inf}) {
+        CAPTURE(lr);
+        CHECK_THROWS_WITH_AS(SGD<double>({p}, SGDOptions{.lr = lr}), doctest::Contains("SGD: lr = "), Error);
+        CHECK_THROWS_WITH_AS(Adam<double>({p}, AdamOptions{.lr = lr}), doctest::Contains("Adam: lr = "), Error);
+        CHECK_THROWS_WITH_AS(AdamW<double>({p}, AdamOptions{.lr = lr}), doctest::Contains("AdamW: lr = "), Error);
+        CHECK_THROWS_WITH_AS(RMSprop<double>({p}, RMSpropOptions{.lr = lr}), doctest::Contains("RMSprop: lr = "), Error);
+    }
+    CHECK_THROWS_WITH_AS(Adam<double>({p}, AdamOptions{.lr = -1}),
+                         doctest::Contains("Adam: lr = -1 is out of range: expected a finite number > 0"), Error);
+    for (double fraction : {-0.1, 1.0, nan}) {
+        CAPTURE(fraction);
+        CHECK_THROWS_WITH_AS(SGD<double>({p}, SGDOptions{.momentum = fraction}), doctest::Contains("SGD: momentum = "),
+                             Error);
+        CHECK_THROWS_WITH_AS(Adam<double>({p}, AdamOptions{.beta1 = fraction}), doctest::Contains("Adam: beta1 = "), Error);
+        CHECK_THROWS_WITH_AS(Adam<double>({p}, AdamOptions{.beta2 = fraction}), doctest::Contains("Adam: beta2 = "), Error);
+        CHECK_THROWS_WITH_AS(RMSprop<double>({p}, RMSpropOptions{.rho = fraction}), doctest::Contains("RMSprop: rho = "),
+                             Error);
+    }
+    CHECK_THROWS_WITH_AS(Adam<double>({p}, AdamOptions{.beta2 = 1}),
+                         doctest::Contains("Adam: beta2 = 1 is out of range: expected [0, 1)"), Error);
+    for (double eps : {0.0, -1e-8, tiny, nan}) {  // eps 0: a parameter with zero gradients would get 0/0
+        CAPTURE(eps);
+        CHECK_THROWS_WITH_AS(Adam<double>({p}, AdamOptions{.eps = eps}), doctest::Contains("Adam: eps = "), Error);
+        CHECK_THROWS_WITH_AS(RMSprop<double>({p}, RMSpropOptions{.eps = eps}), doctest::Contains("RMSprop: eps = "), Error);
+    }
+    for (double decay : {-1e-4, nan, inf}) {
+        CAPTURE(decay);
+        CHECK_THROWS_WITH_AS(SGD<double>({p}, SGDOptions{.weight_decay = decay}), doctest::Contains("SGD: weight_decay = "),
+                             Error);
+        CHECK_THROWS_WITH_AS(AdamW<double>({p}, AdamOptions{.weight_decay = decay}),
+                             doctest::Contains("AdamW: weight_decay = "), Error);
+        CHECK_THROWS_WITH_AS(RMSprop<double>({p}, RMSpropOptions{.weight_decay = decay}),
+                             doctest::Contains("RMSprop: weight_decay = "), Error);
+    }
+    // The edges that are valid: beta1 = 0 (WGAN-GP's Adam), no decay, a tiny but normal lr.
+    CHECK_NOTHROW(Adam<double>({p}, AdamOptions{.lr = 1e-300, .beta1 = 0, .beta2 = 0.999, .eps = 1e-300}));
+    CHECK_NOTHROW(SGD<double>({p}, SGDOptions{.lr = 1, .momentum = 0.999}));
+
+    // set_lr and set_steps apply the same rules, and a refused value changes nothing.
+    Adam<double> adam({p}, AdamOptions{.lr = 0.01});
+    CHECK_THROWS_WITH_AS(adam.set_lr(0), doctest::Contains("Adam: lr = 0 is out of range"), Error);
+    CHECK_THROWS_WITH_AS(adam.set_lr(-1), doctest::Contains("Adam: lr = -1 is out of range"), Error);
+    CHECK(adam.lr() == 0.01);
+    CHECK_THROWS_WITH_AS(adam.set_steps(-1), doctest::Contains("Adam: steps = -1 is out of range: expected 0 to"), Error);
+    CHECK_THROWS_WITH_AS(adam.set_steps(std::numeric_limits<std::int64_t>::max()),
+                         doctest::Contains("Adam: steps = 9223372036854775807 is out of range"), Error);
+    CHECK(adam.steps() == 0);
+    adam.set_steps(Optimizer<double>::kMaxSteps);
+    p.grad() = Tensor<double>(Shape{2}, {1, -1});
+    adam.step();  // the largest step count still steps, without overflow
+    CHECK(adam.steps() == std::numeric_limits<std::int64_t>::max());
 }

@@ -8,12 +8,15 @@
 // handed to the node's backward, whose results are summed into its inputs' pending gradients.
 // No recursion anywhere, so a graph of any depth works.
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "ink/autograd/var.hpp"
+#include "ink/kernels/elementwise.hpp"
 
 namespace ink {
 
@@ -24,20 +27,29 @@ template <class T>
 class GradSumNode final : public OpNode<T, 2> {
 public:
     GradSumNode(Tensor<T> y, Var<T> a, Var<T> b) : OpNode<T, 2>(std::move(y), {std::move(a), std::move(b)}) {}
-    const char* name() const override { return "gradient sum"; }
+    NodeKind kind() const override { return NodeKind::gradient_sum; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool* needs) override {
         if (needs[0]) gx[0] = gy;
         if (needs[1]) gx[1] = gy;
     }
 };
 
+// A gradient that came out of a create_graph pass as a constant (relu's and leaky_relu's slopes, the
+// seed through linear ops, an input the outputs do not depend on), attached to the input x it is the
+// gradient of. It is a function of x whose derivative is zero (almost everywhere), so it requires grad
+// like any other gradient of that pass, and differentiating it again gives zeros, not an error.
+template <class T>
+class ConstantGradientNode final : public OpNode<T, 1> {
+public:
+    ConstantGradientNode(Tensor<T> g, Var<T> x) : OpNode<T, 1>(std::move(g), {std::move(x)}) {}
+    NodeKind kind() const override { return NodeKind::constant_gradient; }
+    void backward(const Var<T>&, Var<T>*, const bool*) override {}  // zero: leaves gx undefined
+};
+
 template <class T>
 Tensor<T> add_tensors(const Tensor<T>& a, const Tensor<T>& b) {
     Tensor<T> y = Tensor<T>::empty(a.shape());
-    const T* pa = a.data();
-    const T* pb = b.data();
-    T* py = y.data();
-    for (index_t i = 0, n = a.numel(); i < n; ++i) py[i] = pa[i] + pb[i];
+    kernels::add(a.numel(), a.data(), b.data(), y.data());
     return y;
 }
 
@@ -59,8 +71,7 @@ void accumulate(Var<T>& acc, Var<T>&& g, bool create_graph) {
         acc = make_result<GradSumNode<T>>(true, add_tensors(acc.value(), g.value()), acc, std::move(g));
     } else if (uniquely_owned(acc)) {
         T* pa = acc.value().data();
-        const T* pg = g.value().data();
-        for (index_t i = 0, n = acc.numel(); i < n; ++i) pa[i] += pg[i];
+        kernels::add(acc.numel(), pa, g.value().data(), pa);
     } else {
         acc = Var<T>(add_tensors(acc.value(), g.value()));
     }
@@ -89,9 +100,11 @@ public:
             accumulate(n->scratch.pending, Var<T>(seeds[k]), create_graph);
         }
         e.propagate(results, create_graph);
-        if (results)
-            for (std::size_t i = 0; i < n_inputs; ++i)
-                if (!results[i].defined()) results[i] = Var<T>(Tensor<T>(inputs[i].shape()));
+        for (std::size_t i = 0; results && i < n_inputs; ++i) {
+            if (!results[i].defined()) results[i] = Var<T>(Tensor<T>(inputs[i].shape()));
+            if (create_graph && !results[i].requires_grad())
+                results[i] = make_result<ConstantGradientNode<T>>(true, results[i].value(), inputs[i]);
+        }
         if (!retain_graph && !create_graph) e.free_graph();
     }
 
@@ -218,9 +231,7 @@ private:
             return;
         }
         check_same_shape("backward: the accumulated gradient and the new one", dst, g.value());
-        T* pd = dst.data();
-        const T* pg = g.value().data();
-        for (index_t i = 0, e = dst.numel(); i < e; ++i) pd[i] += pg[i];
+        kernels::add(dst.numel(), dst.data(), g.value().data(), dst.data());
     }
 
     // Inputs come before their consumers in order_, so freeing in that order only ever deletes nodes
@@ -255,14 +266,24 @@ void Var<T>::backward(bool retain_graph) const {
 
 // The gradients of sum_k <seeds[k], outputs[k]> with respect to each of `inputs`, as Vars (zeros for an
 // input the outputs do not depend on). Leaves' grad() are left untouched.
-template <class T>
-std::vector<Var<T>> grad(const std::vector<Var<T>>& outputs, const std::vector<Var<T>>& inputs,
-                         const std::vector<Tensor<T>>& seeds, GradOptions opts = {}) {
+// Seeds is deduced (and must be std::vector<Tensor<T>>) so that a braced options list, as in
+// grad(outputs, inputs, {.create_graph = true}), selects the overload below, not this one.
+template <class T, class Seeds>
+    requires std::same_as<Seeds, std::vector<Tensor<T>>>
+std::vector<Var<T>> grad(const std::vector<Var<T>>& outputs, const std::vector<Var<T>>& inputs, const Seeds& seeds,
+                         GradOptions opts = {}) {
     INK_CHECK(seeds.size() == outputs.size(), "grad: ", outputs.size(), " outputs but ", seeds.size(), " seeds");
     std::vector<Var<T>> results(inputs.size());
     detail::Engine<T>::run(outputs.data(), seeds.data(), outputs.size(), inputs.data(), results.data(),
                            inputs.size(), opts.create_graph, opts.retain_graph);
     return results;
+}
+
+// Seeds as a braced list: grad<T>({y}, {x}, {seed}).
+template <class T>
+std::vector<Var<T>> grad(const std::vector<Var<T>>& outputs, const std::vector<Var<T>>& inputs,
+                         std::initializer_list<Tensor<T>> seeds, GradOptions opts = {}) {
+    return grad(outputs, inputs, std::vector<Tensor<T>>(seeds), opts);
 }
 
 // The same with seeds of ones; every output must then have one element.

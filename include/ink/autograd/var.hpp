@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "ink/autograd/node_kinds.hpp"
 #include "ink/autograd/node_pool.hpp"
 #include "ink/core/error.hpp"
 #include "ink/core/tensor.hpp"
@@ -201,8 +202,10 @@ public:
     bool requires_grad = false;
 
     bool is_leaf() const { return leaf_; }
+    // Which op made this node (autograd/node_kinds.hpp); every op node type overrides it.
+    virtual NodeKind kind() const { return NodeKind::leaf; }
     // The op's name, for error messages.
-    virtual const char* name() const { return leaf_ ? "a leaf" : "an op"; }
+    const char* name() const { return node_kind_name(kind()); }
 
     // Given gy = d out / d this (this node's shape), sets gx[i] = d out / d input i for every i with
     // needs[i] (leaving the others undefined). Runs with grad mode on exactly when the caller asked for
@@ -282,4 +285,3 @@ Var<T> make_result(bool record, Tensor<T> y, Args&&... saved) {
 
 }  // namespace ink
 
-#include "ink/autograd/engine.hpp"

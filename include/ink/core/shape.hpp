@@ -2,6 +2,12 @@
 // Shape: the extents of a row-major tensor, rank 0 to kMaxRank.
 //
 // Stored inline (no heap) so that creating and comparing shapes in a training step allocates nothing.
+//
+// Invariant, checked by every constructor: the extents are non-negative and the product of the
+// non-zero ones fits in int64. Then numel(), row_size() and every row-major stride (any product of a
+// subset of the extents) are exact, also for shapes read from files: [0, 2^40, 2^40] has numel() 0 but
+// a row of 2^80 elements, and is refused. The check costs at most kMaxRank multiplications per shape;
+// there is no unchecked way to build or modify a Shape (no mutable operator[]).
 #include <array>
 #include <cstdint>
 #include <initializer_list>
@@ -25,7 +31,6 @@ public:
 
     int rank() const { return rank_; }
     index_t operator[](int i) const { return dims_[static_cast<std::size_t>(normalize(i))]; }
-    index_t& operator[](int i) { return dims_[static_cast<std::size_t>(normalize(i))]; }
     const index_t* begin() const { return dims_.data(); }
     const index_t* end() const { return dims_.data() + rank_; }
 
@@ -41,11 +46,11 @@ public:
         for (int i = 1; i < rank_; ++i) n *= dims_[static_cast<std::size_t>(i)];
         return n;
     }
-    // The shape with dimension 0 replaced by `rows` (views of a range of rows).
+    // The shape with dimension i replaced by `extent` (checked like any new shape).
     Shape with_dim(int i, index_t extent) const {
-        Shape s = *this;
-        s[i] = extent;
-        return s;
+        std::array<index_t, kMaxRank> dims = dims_;
+        dims[static_cast<std::size_t>(normalize(i))] = extent;
+        return Shape(dims.data(), dims.data() + rank_);
     }
     std::vector<index_t> to_vector() const { return {begin(), end()}; }
 
@@ -73,10 +78,21 @@ private:
         INK_CHECK(n <= kMaxRank, "Shape: rank ", n, " exceeds the maximum rank ", kMaxRank);
         rank_ = static_cast<int>(n);
         int i = 0;
+        index_t nonzero_product = 1;
         for (It it = first; it != last; ++it, ++i) {
-            INK_CHECK(*it >= 0, "Shape: extent ", i, " is ", *it, ", expected a non-negative size");
-            dims_[static_cast<std::size_t>(i)] = *it;
+            const index_t extent = *it;
+            INK_CHECK(extent >= 0, "Shape: extent ", i, " is ", extent, ", expected a non-negative size");
+            if (extent != 0 && __builtin_mul_overflow(nonzero_product, extent, &nonzero_product))
+                overflow(first, last);
+            dims_[static_cast<std::size_t>(i)] = extent;
         }
+    }
+    template <class It>
+    [[noreturn]] static void overflow(It first, It last) {
+        std::string dims;
+        for (It it = first; it != last; ++it) dims += (dims.empty() ? "" : ", ") + std::to_string(*it);
+        detail::fail("Shape: extents [", dims, "] describe more than 2^63 - 1 elements (counting the non-zero ",
+                     "extents, whose products are the row sizes and strides)");
     }
     int normalize(int i) const {
         const int j = i < 0 ? i + rank_ : i;

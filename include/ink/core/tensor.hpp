@@ -7,6 +7,7 @@
 // seen before makes no system allocation.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <type_traits>
@@ -49,6 +50,9 @@ public:
     static Tensor empty(const Shape& shape) {
         Tensor t;
         t.shape_ = shape;
+        // Shape bounds numel() by 2^63 - 1, not numel() * sizeof(T) + kAlignment: check that it fits.
+        INK_CHECK(shape.numel() <= (PTRDIFF_MAX - index_t(kAlignment)) / index_t(sizeof(T)), "Tensor: shape ",
+                  shape.str(), " has ", shape.numel(), " elements of ", sizeof(T), " bytes: more than memory can address");
         const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(T);
         auto* block = static_cast<char*>(aligned_malloc(bytes + kAlignment));
         t.header_ = new (block) detail::StorageHeader{{1}, bytes};
@@ -142,7 +146,7 @@ public:
                   ") is outside dimension 0 of shape ", shape_.str());
         Tensor v(*this);
         v.data_ = data_ + begin * shape_.row_size();
-        v.shape_[0] = end - begin;
+        v.shape_ = shape_.with_dim(0, end - begin);
         return v;
     }
     // A view of row i along dimension 0, with that dimension removed.

@@ -6,6 +6,10 @@
 // can be replayed and a run resumed mid-epoch from State {epoch, position}, two integers that a
 // checkpoint stores. Iterating allocates nothing after the first batch.
 //
+// Data-parallel training (shard(rank, ranks)): every process shuffles with the same seed and takes
+// its own contiguous slice of every global batch, as PyTorch's DistributedSampler does; the batch
+// size stays the global one and State stays global, so any rank's checkpoint resumes every rank.
+//
 //     Batches batches(train.dim(0), 64, Rng(seed));
 //     for (int epoch = 0; epoch < epochs; ++epoch)
 //         for (auto rows = batches.next(); !rows.empty(); rows = batches.next()) {
@@ -48,6 +52,14 @@ public:
     }
     std::uint64_t epoch() const { return state_.epoch; }
 
+    // From now on next() returns this process's slice of each global batch: of a batch of n samples,
+    // rank r of `ranks` takes samples [n r / ranks, n (r + 1) / ranks) (sizes differ by at most one).
+    void shard(index_t rank, index_t ranks) {
+        INK_CHECK(ranks >= 1 && rank >= 0 && rank < ranks, "Batches::shard: rank ", rank, " of ", ranks,
+                  " ranks, expected 0 <= rank < ranks");
+        rank_ = rank, ranks_ = ranks;
+    }
+
     State state() const { return state_; }
     void set_state(State s) {
         INK_CHECK(s.position >= 0 && s.position <= size_, "Batches::set_state: position ", s.position,
@@ -55,8 +67,8 @@ public:
         state_ = s;
     }
 
-    // The sample indices of the next batch of the current epoch. Once the epoch is exhausted, returns
-    // an empty span and moves to the start of the next epoch. The span stays valid until the call
+    // The sample indices of the next batch of the current epoch (sharded: this rank's slice of it).
+    // Once the epoch is exhausted, returns an empty span and moves to the start of the next epoch. The span stays valid until the call
     // that starts another epoch.
     std::span<const index_t> next() {
         const index_t end = last_ == LastBatch::drop ? size_ - size_ % batch_size_ : size_;
@@ -66,7 +78,8 @@ public:
         }
         if (!order_valid_ || order_epoch_ != state_.epoch) shuffle_for(state_.epoch);
         const index_t count = std::min(batch_size_, end - state_.position);
-        const std::span<const index_t> rows(order_.data() + state_.position, static_cast<std::size_t>(count));
+        const index_t first = count * rank_ / ranks_, last = count * (rank_ + 1) / ranks_;
+        const std::span<const index_t> rows(order_.data() + state_.position + first, static_cast<std::size_t>(last - first));
         state_.position += count;
         return rows;
     }
@@ -94,6 +107,7 @@ private:
     index_t batch_size_;
     Rng rng_;
     LastBatch last_;
+    index_t rank_ = 0, ranks_ = 1;
     State state_;
     std::vector<index_t> order_;
     std::uint64_t order_epoch_ = 0;

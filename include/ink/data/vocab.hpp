@@ -14,9 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "ink/core/error.hpp"
+#include "ink/core/json.hpp"
 #include "ink/data/utf8.hpp"
 
 namespace ink::data {
@@ -94,17 +93,12 @@ public:
     }
 
     std::string to_json() const {
-        nlohmann::json chars = nlohmann::json::array();
+        json::Json chars = json::Json::array();
         for (const char32_t cp : code_points_) chars.push_back(utf8::encode(cp));
         return chars.dump();
     }
-    static Vocab from_json(std::string_view json) {
-        nlohmann::json chars;
-        try {
-            chars = nlohmann::json::parse(json);
-        } catch (const nlohmann::json::exception& e) {
-            ::ink::detail::fail("Vocab::from_json: invalid JSON: ", e.what());
-        }
+    static Vocab from_json(std::string_view text) {
+        const json::Json chars = json::parse(text, "Vocab::from_json");
         INK_CHECK(chars.is_array(), "Vocab::from_json: expected a JSON array of characters, got a ",
                   chars.type_name());
         std::vector<std::string> list;

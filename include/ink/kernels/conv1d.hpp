@@ -13,9 +13,14 @@
 #include "ink/kernels/detail/conv1d_source.hpp"
 #include "ink/kernels/detail/gemm_driver.hpp"
 
+namespace ink {
+// conv1d's padding modes, at ink:: level because the op and layer options (ink::Conv1dOptions) use it.
+enum class Padding { Same, Valid, Explicit };
+}  // namespace ink
+
 namespace ink::kernels {
 
-enum class Padding { Same, Valid, Explicit };
+// The raw parameters of the conv1d kernels (users pass ink::Conv1dOptions to the op and the layer).
 
 struct Conv1dParams {
     index_t batch = 1, length = 1, channels_in = 1, channels_out = 1, kernel = 1;

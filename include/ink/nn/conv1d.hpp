@@ -1,7 +1,7 @@
 #pragma once
 // Conv1d on NLC sequences (Keras' Conv1D layout):
 //   x (B, L, Cin) -> y (B, Lout, Cout); weight (K, Cin, Cout), bias (Cout).
-// Padding 'valid' (default, as Keras) or 'same' (Lout = ceil(L / stride)); stride and dilation.
+// Padding 'valid' (default, as Keras), 'same' (Lout = ceil(L / stride)) or explicit; stride and dilation.
 // Default init as Keras: weight glorot_uniform with fan_in = K * Cin, fan_out = K * Cout; bias zeros.
 #include "ink/nn/init.hpp"
 #include "ink/nn/module.hpp"
@@ -9,12 +9,8 @@
 
 namespace ink::nn {
 
-using kernels::Padding;
-
-struct Conv1dLayerOptions {
-    Padding padding = Padding::Valid;
-    index_t stride = 1;
-    index_t dilation = 1;
+// The layer's parameters; the convolution itself takes ink::Conv1dOptions.
+struct Conv1dParameters {
     bool bias = true;
     Init weight_init = Init::glorot_uniform();
     Init bias_init = Init::zeros();
@@ -23,15 +19,13 @@ struct Conv1dLayerOptions {
 template <class T>
 class Conv1d : public Module<T> {
 public:
-    Var<T> weight, bias;  // bias is undefined when options.bias is false
+    Var<T> weight, bias;  // bias is undefined when parameters.bias is false
 
-    Conv1d(index_t in_channels, index_t out_channels, index_t kernel, Rng& rng, Conv1dLayerOptions o = {}) {
+    Conv1d(index_t in_channels, index_t out_channels, index_t kernel, Rng& rng, Conv1dOptions conv = {},
+           Conv1dParameters o = {})
+        : opts_(conv) {
         INK_CHECK(in_channels > 0 && out_channels > 0 && kernel > 0, "Conv1d: expected positive sizes, got ",
                   in_channels, " -> ", out_channels, " channels, kernel ", kernel);
-        INK_CHECK(o.padding != Padding::Explicit, "Conv1d: padding must be Same or Valid");
-        opts_.padding = o.padding;
-        opts_.stride = o.stride;
-        opts_.dilation = o.dilation;
         weight = this->register_parameter(
             "weight", o.weight_init.make<T>(Shape{kernel, in_channels, out_channels}, kernel * in_channels,
                                             kernel * out_channels, rng));

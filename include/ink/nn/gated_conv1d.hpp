@@ -23,7 +23,8 @@ public:
 
     GatedConv1d(index_t channels, Rng& rng, GatedConv1dOptions o = {})
         : conv(channels, 2 * channels, o.kernel, rng,
-               {.padding = Padding::Same, .dilation = o.dilation, .bias = false, .weight_init = o.weight_init}),
+               {.padding = Padding::Same, .dilation = o.dilation},
+               {.bias = false, .weight_init = o.weight_init}),
           residual_(o.residual) {
         this->register_module("conv", conv);
     }

@@ -1,6 +1,6 @@
 #pragma once
 // Sequential: a chain of layers, each a Module with `Var<T> operator()(const Var<T>&) const`.
-// The layers are owned and named "0", "1", ... as in PyTorch (checkpoint keys "0.weight", ...).
+// The layers are owned (on the heap, so a Sequential moves) and named "0", "1", ... as in PyTorch (checkpoint keys "0.weight", ...).
 //
 //   nn::Sequential<float> mlp;
 //   mlp.emplace<nn::Linear<float>>(2, 16, rng);
@@ -25,11 +25,9 @@ public:
     template <class M, class... Args>
         requires std::derived_from<M, Module<T>> && std::invocable<const M&, const Var<T>&>
     M& emplace(Args&&... args) {
-        auto layer = std::make_unique<M>(std::forward<Args>(args)...);
-        M& ref = *layer;
-        this->register_module(std::to_string(layers_.size()), ref);
+        M& ref = this->adopt_module(std::to_string(layers_.size()), std::make_unique<M>(std::forward<Args>(args)...));
         calls_.push_back([&ref](const Var<T>& x) { return ref(x); });
-        layers_.push_back(std::move(layer));
+        layers_.push_back(&ref);
         return ref;
     }
 
@@ -43,7 +41,7 @@ public:
     Module<T>& operator[](std::size_t i) const { return *layers_.at(i); }
 
 private:
-    std::vector<std::unique_ptr<Module<T>>> layers_;
+    std::vector<Module<T>*> layers_;  // owned by the registry, on the heap: a move keeps them
     std::vector<std::function<Var<T>(const Var<T>&)>> calls_;
 };
 

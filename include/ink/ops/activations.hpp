@@ -23,7 +23,7 @@ Var<T> constant_map(const Var<T>& x, F f) {
 }
 
 struct SigmoidFn {
-    static constexpr const char* name = "sigmoid";
+    static constexpr NodeKind kind = NodeKind::sigmoid;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::sigmoid(n, x, y); }
     template <class T> static void backward(index_t n, const T*, const T* y, const T* gy, T* gx, T) {
         kernels::sigmoid_backward(n, y, gy, gx);
@@ -34,7 +34,7 @@ struct SigmoidFn {
     }
 };
 struct TanhFn {
-    static constexpr const char* name = "tanh";
+    static constexpr NodeKind kind = NodeKind::tanh;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::tanh(n, x, y); }
     template <class T> static void backward(index_t n, const T*, const T* y, const T* gy, T* gx, T) {
         kernels::tanh_backward(n, y, gy, gx);
@@ -46,7 +46,7 @@ struct TanhFn {
 };
 // relu'(0) is taken as 0.
 struct ReluFn {
-    static constexpr const char* name = "relu";
+    static constexpr NodeKind kind = NodeKind::relu;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::relu(n, x, y); }
     template <class T> static void backward(index_t n, const T* x, const T*, const T* gy, T* gx, T) {
         kernels::relu_backward(n, x, gy, gx);
@@ -56,7 +56,7 @@ struct ReluFn {
     }
 };
 struct LeakyReluFn {
-    static constexpr const char* name = "leaky_relu";
+    static constexpr NodeKind kind = NodeKind::leaky_relu;
     template <class T> static void forward(index_t n, const T* x, T* y, T slope) {
         kernels::leaky_relu(n, x, y, slope);
     }
@@ -69,7 +69,7 @@ struct LeakyReluFn {
 };
 // y = log(1 + exp(x)); dy/dx = sigmoid(x)
 struct SoftplusFn {
-    static constexpr const char* name = "softplus";
+    static constexpr NodeKind kind = NodeKind::softplus;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::softplus(n, x, y); }
     template <class T> static void backward(index_t n, const T* x, const T*, const T* gy, T* gx, T) {
         kernels::softplus_backward(n, x, gy, gx);
@@ -114,7 +114,7 @@ template <class T>
 class GluNode final : public OpNode<T, 1> {
 public:
     GluNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "glu"; }
+    NodeKind kind() const override { return NodeKind::glu; }
     // da = gy * s, db = gy * a * s * (1 - s) with s = sigmoid(b)
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         const Var<T>& x = this->in_[0];

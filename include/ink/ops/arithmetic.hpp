@@ -8,7 +8,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "ink/autograd/var.hpp"
+#include "ink/autograd/engine.hpp"
 #include "ink/kernels/elementwise.hpp"
 #include "ink/ops/broadcast.hpp"
 
@@ -20,28 +20,28 @@ namespace ink {
 namespace detail {
 
 struct AddFn {
-    static constexpr const char* name = "add";
+    static constexpr NodeKind kind = NodeKind::add;
     template <class T>
     static T apply(T a, T b) { return a + b; }
     template <class T>
     static void run(index_t n, const T* a, const T* b, T* y) { kernels::add(n, a, b, y); }
 };
 struct SubFn {
-    static constexpr const char* name = "sub";
+    static constexpr NodeKind kind = NodeKind::sub;
     template <class T>
     static T apply(T a, T b) { return a - b; }
     template <class T>
     static void run(index_t n, const T* a, const T* b, T* y) { kernels::sub(n, a, b, y); }
 };
 struct MulFn {
-    static constexpr const char* name = "mul";
+    static constexpr NodeKind kind = NodeKind::mul;
     template <class T>
     static T apply(T a, T b) { return a * b; }
     template <class T>
     static void run(index_t n, const T* a, const T* b, T* y) { kernels::mul(n, a, b, y); }
 };
 struct DivFn {
-    static constexpr const char* name = "div";
+    static constexpr NodeKind kind = NodeKind::div;
     template <class T>
     static T apply(T a, T b) { return a / b; }
     template <class T>
@@ -55,7 +55,7 @@ Tensor<T> binary(const Tensor<T>& a, const Tensor<T>& b) {
         Fn::run(a.numel(), a.data(), b.data(), y.data());
         return y;
     }
-    const Shape out = broadcast_shapes(Fn::name, a.shape(), b.shape());
+    const Shape out = broadcast_shapes(node_kind_name(Fn::kind), a.shape(), b.shape());
     Tensor<T> y = Tensor<T>::empty(out);
     const T* pa = a.data();
     const T* pb = b.data();
@@ -103,7 +103,7 @@ template <class T, class Fn>
 class BinaryNode final : public OpNode<T, 2> {
 public:
     BinaryNode(Tensor<T> y, Var<T> a, Var<T> b) : OpNode<T, 2>(std::move(y), {std::move(a), std::move(b)}) {}
-    const char* name() const override { return Fn::name; }
+    NodeKind kind() const override { return Fn::kind; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool* needs) override {
         const Var<T>& a = this->in_[0];
         const Var<T>& b = this->in_[1];
@@ -149,7 +149,7 @@ template <class T> Var<T> div(const Var<T>& a, const Var<T>& b) { return detail:
 //   x (any shape) -> y (same shape); `p` is the op's scalar parameter (exponent, slope, ...), if any.
 
 // The node of every element-wise unary op. Fn provides
-//   static constexpr const char* name;
+//   static constexpr NodeKind kind;        (its entry in autograd/node_kinds.hpp)
 //   forward(n, x, y, p)                 y = f(x)
 //   backward(n, x, y, gy, gx, p)        gx = gy * f'(x), on arrays (when no graph is recorded)
 //   backward(x, y, gy, p) -> Var        the same in differentiable ops (when create_graph)
@@ -157,7 +157,7 @@ template <class T, class Fn>
 class UnaryNode final : public OpNode<T, 1> {
 public:
     UnaryNode(Tensor<T> y, Var<T> x, T p) : OpNode<T, 1>(std::move(y), {std::move(x)}), p_(p) {}
-    const char* name() const override { return Fn::name; }
+    NodeKind kind() const override { return Fn::kind; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         const Var<T>& x = this->in_[0];
         if (grad_enabled()) {
@@ -190,7 +190,7 @@ template <class T> Var<T> pow(const Var<T>& x, std::type_identity_t<T> p);
 namespace detail {
 
 struct NegFn {
-    static constexpr const char* name = "neg";
+    static constexpr NodeKind kind = NodeKind::neg;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::scale(n, T(-1), x, y); }
     template <class T> static void backward(index_t n, const T*, const T*, const T* gy, T* gx, T) {
         kernels::scale(n, T(-1), gy, gx);
@@ -199,7 +199,7 @@ struct NegFn {
 };
 // y = p * x
 struct ScaleFn {
-    static constexpr const char* name = "scale";
+    static constexpr NodeKind kind = NodeKind::scale;
     template <class T> static void forward(index_t n, const T* x, T* y, T p) { kernels::scale(n, p, x, y); }
     template <class T> static void backward(index_t n, const T*, const T*, const T* gy, T* gx, T p) {
         kernels::scale(n, p, gy, gx);
@@ -208,7 +208,7 @@ struct ScaleFn {
 };
 // y = x + p
 struct ShiftFn {
-    static constexpr const char* name = "add scalar";
+    static constexpr NodeKind kind = NodeKind::add_scalar;
     template <class T> static void forward(index_t n, const T* x, T* y, T p) { kernels::add_scalar(n, x, p, y); }
     template <class T> static void backward(index_t n, const T*, const T*, const T* gy, T* gx, T) {
         std::copy(gy, gy + n, gx);
@@ -216,7 +216,7 @@ struct ShiftFn {
     template <class T> static Var<T> backward(const Var<T>&, const Var<T>&, const Var<T>& gy, T) { return gy; }
 };
 struct ExpFn {
-    static constexpr const char* name = "exp";
+    static constexpr NodeKind kind = NodeKind::exp;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::exp(n, x, y); }
     template <class T> static void backward(index_t n, const T*, const T* y, const T* gy, T* gx, T) {
         kernels::mul(n, gy, y, gx);
@@ -224,7 +224,7 @@ struct ExpFn {
     template <class T> static Var<T> backward(const Var<T>&, const Var<T>& y, const Var<T>& gy, T) { return mul(gy, y); }
 };
 struct LogFn {
-    static constexpr const char* name = "log";
+    static constexpr NodeKind kind = NodeKind::log;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::log(n, x, y); }
     template <class T> static void backward(index_t n, const T* x, const T*, const T* gy, T* gx, T) {
         kernels::div(n, gy, x, gx);
@@ -233,7 +233,7 @@ struct LogFn {
 };
 // dy/dx = 1 / (2 y): infinite at x = 0 (see norm_per_sample for a safe norm).
 struct SqrtFn {
-    static constexpr const char* name = "sqrt";
+    static constexpr NodeKind kind = NodeKind::sqrt;
     template <class T> static void forward(index_t n, const T* x, T* y, T) {
         for (index_t i = 0; i < n; ++i) y[i] = std::sqrt(x[i]);
     }
@@ -245,7 +245,7 @@ struct SqrtFn {
     }
 };
 struct SquareFn {
-    static constexpr const char* name = "square";
+    static constexpr NodeKind kind = NodeKind::square;
     template <class T> static void forward(index_t n, const T* x, T* y, T) { kernels::mul(n, x, x, y); }
     template <class T> static void backward(index_t n, const T* x, const T*, const T* gy, T* gx, T) {
         for (index_t i = 0; i < n; ++i) gx[i] = T(2) * x[i] * gy[i];
@@ -256,7 +256,7 @@ struct SquareFn {
 };
 // y = x^p for a constant p
 struct PowFn {
-    static constexpr const char* name = "pow";
+    static constexpr NodeKind kind = NodeKind::pow;
     template <class T> static void forward(index_t n, const T* x, T* y, T p) {
         for (index_t i = 0; i < n; ++i) y[i] = std::pow(x[i], p);
     }

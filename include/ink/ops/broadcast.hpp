@@ -4,10 +4,11 @@
 //
 //   broadcast_to(x, s): x (shape a, broadcastable to s) -> (s)      backward: sum_to(gy, a)
 //   sum_to(x, s):       x (shape a, s broadcastable to a) -> (s)    backward: broadcast_to(gy, a)
+#include <algorithm>
 #include <array>
 #include <vector>
 
-#include "ink/autograd/var.hpp"
+#include "ink/autograd/engine.hpp"
 #include "ink/kernels/reduce.hpp"
 
 namespace ink {
@@ -26,14 +27,15 @@ inline Shape make_shape(const index_t* first, const index_t* last) {
 
 // The shape a op b broadcasts to; throws naming both shapes when they do not broadcast.
 inline Shape broadcast_shapes(const char* what, const Shape& a, const Shape& b) {
-    Shape out = a.rank() >= b.rank() ? a : b;
-    for (int i = 1; i <= out.rank(); ++i) {
+    const int rank = std::max(a.rank(), b.rank());
+    index_t out[Shape::kMaxRank];
+    for (int i = 1; i <= rank; ++i) {
         const index_t x = i <= a.rank() ? a[-i] : 1, y = i <= b.rank() ? b[-i] : 1;
         INK_CHECK(x == y || x == 1 || y == 1, what, ": shapes ", a.str(), " and ", b.str(),
                   " do not broadcast: expected equal extents or 1 in dimension ", -i);
-        out[-i] = x == 1 ? y : x;
+        out[rank - i] = x == 1 ? y : x;
     }
-    return out;
+    return Shape(out, out + rank);  // checked: [n, 1] and [1, m] can broadcast to more than 2^63 elements
 }
 
 // Row-major strides of `s` laid over `out` (right-aligned), 0 along the dimensions that stretch.
@@ -135,7 +137,7 @@ template <class T>
 class BroadcastToNode final : public OpNode<T, 1> {
 public:
     BroadcastToNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "broadcast_to"; }
+    NodeKind kind() const override { return NodeKind::broadcast_to; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override { gx[0] = sum_to(gy, this->in_[0].shape()); }
 };
 
@@ -143,7 +145,7 @@ template <class T>
 class SumToNode final : public OpNode<T, 1> {
 public:
     SumToNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "sum_to"; }
+    NodeKind kind() const override { return NodeKind::sum_to; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override;
 };
 

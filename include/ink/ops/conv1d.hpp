@@ -16,8 +16,9 @@
 
 namespace ink {
 
+// The one options type of conv1d, for the op and for nn::Conv1d.
 struct Conv1dOptions {
-    kernels::Padding padding = kernels::Padding::Valid;  // Same: Lout = ceil(L / stride), as in Keras
+    Padding padding = Padding::Valid;  // Same: Lout = ceil(L / stride), as in Keras
     index_t stride = 1;
     index_t dilation = 1;
     index_t pad_left = 0, pad_right = 0;  // for Padding::Explicit
@@ -85,9 +86,10 @@ class Conv1dNode final : public OpNode<T, 3> {
 public:
     Conv1dNode(Tensor<T> y, Var<T> u, Var<T> v, Var<T> b, ConvMode m, const kernels::Conv1dParams& p)
         : OpNode<T, 3>(std::move(y), {std::move(u), std::move(v), std::move(b)}), mode_(m), p_(p) {}
-    const char* name() const override {
-        return mode_ == ConvMode::Forward ? "conv1d" : mode_ == ConvMode::Data ? "conv1d backward-data"
-                                                                               : "conv1d backward-weight";
+    NodeKind kind() const override {
+        return mode_ == ConvMode::Forward ? NodeKind::conv1d
+               : mode_ == ConvMode::Data  ? NodeKind::conv1d_backward_data
+                                          : NodeKind::conv1d_backward_weight;
     }
     void backward(const Var<T>& h, Var<T>* gx, const bool* needs) override {
         const Var<T>& u = this->in_[0];

@@ -7,7 +7,7 @@
 // gradients of any order.
 #include <cstdint>
 
-#include "ink/autograd/var.hpp"
+#include "ink/autograd/engine.hpp"
 #include "ink/ops/broadcast.hpp"
 
 namespace ink {
@@ -53,7 +53,7 @@ class EmbeddingNode final : public OpNode<T, 1> {
 public:
     EmbeddingNode(Tensor<T> y, Var<T> x, Tensor<std::int32_t> ids, bool gather, index_t rows)
         : OpNode<T, 1>(std::move(y), {std::move(x)}), ids_(std::move(ids)), gather_(gather), rows_(rows) {}
-    const char* name() const override { return gather_ ? "embedding" : "embedding backward"; }
+    NodeKind kind() const override { return gather_ ? NodeKind::embedding : NodeKind::embedding_backward; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         gx[0] = gather_or_scatter(!gather_, gy, ids_, rows_);
     }

@@ -58,7 +58,7 @@ public:
                            Tensor<T> colsum, Reduction r)
         : OpNode<T, 3>(std::move(y), {std::move(x), std::move(w), std::move(b)}),
           t_(std::move(t)), dz_(std::move(dz)), colsum_(std::move(colsum)), r_(r) {}
-    const char* name() const override { return "linear_cross_entropy"; }
+    NodeKind kind() const override { return NodeKind::linear_cross_entropy; }
 
     void backward(const Var<T>& gy, Var<T>* gx, const bool* needs) override {
         const Var<T>& x = this->in_[0];
@@ -74,30 +74,38 @@ public:
             if (needs[2]) gx[2] = sum(g, 0);
             return;
         }
-        // The scale of every row's gradient: one number unless the losses are not reduced.
+        // The scale of every row's gradient: one number unless the losses are not reduced; then the rows
+        // are scaled into a copy, since the saved g must survive for a second backward (retain_graph).
         T s = gy.value().data()[0];
         if (r_ == Reduction::Mean) s /= T(std::max<index_t>(rows, 1));
+        const T* g = dz_.data();
+        const T* g_colsum = colsum_.data();
+        Tensor<T> scaled, scaled_colsum;
         if (r_ == Reduction::None) {
-            for (index_t i = 0; i < rows; ++i) kernels::scale(C, gy.value()[i], dz_.data() + i * C, dz_.data() + i * C);
-            kernels::col_sums(rows, C, dz_.data(), colsum_.data());
+            scaled = Tensor<T>::empty(Shape{rows, C});
+            scaled_colsum = Tensor<T>::empty(Shape{C});
+            for (index_t i = 0; i < rows; ++i) kernels::scale(C, gy.value()[i], g + i * C, scaled.data() + i * C);
+            kernels::col_sums(rows, C, scaled.data(), scaled_colsum.data());
+            g = scaled.data();
+            g_colsum = scaled_colsum.data();
             s = T(1);
         }
         if (needs[0]) {
-            Tensor<T> g = Tensor<T>::empty(x.shape());
-            kernels::mixed::gemm(kernels::Trans::No, kernels::Trans::Yes, rows, K, C, s, dz_.data(), C,
-                                 w.value().data(), C, T(0), g.data(), K);
-            gx[0] = Var<T>(std::move(g));
+            Tensor<T> gx0 = Tensor<T>::empty(x.shape());
+            kernels::mixed::gemm(kernels::Trans::No, kernels::Trans::Yes, rows, K, C, s, g, C, w.value().data(), C,
+                                 T(0), gx0.data(), K);
+            gx[0] = Var<T>(std::move(gx0));
         }
         if (needs[1]) {
-            Tensor<T> g = Tensor<T>::empty(w.shape());
-            kernels::mixed::gemm(kernels::Trans::Yes, kernels::Trans::No, K, C, rows, s, x.value().data(), K,
-                                 dz_.data(), C, T(0), g.data(), C);
-            gx[1] = Var<T>(std::move(g));
+            Tensor<T> gw = Tensor<T>::empty(w.shape());
+            kernels::mixed::gemm(kernels::Trans::Yes, kernels::Trans::No, K, C, rows, s, x.value().data(), K, g, C,
+                                 T(0), gw.data(), C);
+            gx[1] = Var<T>(std::move(gw));
         }
         if (needs[2]) {
-            Tensor<T> g = Tensor<T>::empty(Shape{C});
-            kernels::scale(C, s, colsum_.data(), g.data());
-            gx[2] = Var<T>(std::move(g));
+            Tensor<T> gb = Tensor<T>::empty(Shape{C});
+            kernels::scale(C, s, g_colsum, gb.data());
+            gx[2] = Var<T>(std::move(gb));
         }
     }
 

@@ -71,7 +71,7 @@ class LinearNode final : public OpNode<T, 3> {
 public:
     LinearNode(Tensor<T> y, Var<T> x, Var<T> w, Var<T> b)
         : OpNode<T, 3>(std::move(y), {std::move(x), std::move(w), std::move(b)}) {}
-    const char* name() const override { return this->in_[2].defined() ? "linear" : "matmul"; }
+    NodeKind kind() const override { return this->in_[2].defined() ? NodeKind::linear : NodeKind::matmul; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool* needs) override {
         const Var<T>& x = this->in_[0];
         const Var<T>& w = this->in_[1];

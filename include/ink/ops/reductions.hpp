@@ -44,7 +44,7 @@ template <class T>
 class SumNode final : public OpNode<T, 1> {
 public:
     SumNode(Tensor<T> y, Var<T> x, int dim) : OpNode<T, 1>(std::move(y), {std::move(x)}), dim_(dim) {}
-    const char* name() const override { return "sum"; }
+    NodeKind kind() const override { return NodeKind::sum; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         const Shape& s = this->in_[0].shape();
         if (dim_ < 0) {  // all elements

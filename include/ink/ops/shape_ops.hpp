@@ -10,7 +10,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "ink/autograd/var.hpp"
+#include "ink/autograd/engine.hpp"
 
 namespace ink {
 
@@ -41,7 +41,7 @@ template <class T>
 class ReshapeNode final : public OpNode<T, 1> {
 public:
     ReshapeNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "reshape"; }
+    NodeKind kind() const override { return NodeKind::reshape; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override;
 };
 
@@ -71,10 +71,10 @@ template <class T>
 Tensor<T> transpose(const Tensor<T>& x) {
     INK_CHECK(x.rank() >= 2, "transpose: shape ", x.shape().str(), " has rank < 2: expected (..., M, N)");
     const index_t M = x.dim(-2), N = x.dim(-1), batch = x.numel() / std::max<index_t>(M * N, 1);
-    Shape s = x.shape();
-    s[-2] = N;
-    s[-1] = M;
-    Tensor<T> y = Tensor<T>::empty(s);
+    index_t dims[Shape::kMaxRank];
+    std::copy(x.shape().begin(), x.shape().end(), dims);
+    std::swap(dims[x.rank() - 2], dims[x.rank() - 1]);
+    Tensor<T> y = Tensor<T>::empty(Shape(dims, dims + x.rank()));
     for (index_t b = 0; b < batch; ++b) {
         const T* px = x.data() + b * M * N;
         T* py = y.data() + b * M * N;
@@ -88,7 +88,7 @@ template <class T>
 class TransposeNode final : public OpNode<T, 1> {
 public:
     TransposeNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return "transpose"; }
+    NodeKind kind() const override { return NodeKind::transpose; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override;
 };
 
@@ -137,7 +137,7 @@ class SliceNode final : public OpNode<T, 1> {
 public:
     SliceNode(Tensor<T> y, Var<T> x, int dim, index_t begin)
         : OpNode<T, 1>(std::move(y), {std::move(x)}), dim_(dim), begin_(begin) {}
-    const char* name() const override { return "slice"; }
+    NodeKind kind() const override { return NodeKind::slice; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         gx[0] = pad(gy, this->in_[0].shape(), dim_, begin_);
     }
@@ -152,7 +152,7 @@ class PadNode final : public OpNode<T, 1> {
 public:
     PadNode(Tensor<T> y, Var<T> x, int dim, index_t begin)
         : OpNode<T, 1>(std::move(y), {std::move(x)}), dim_(dim), begin_(begin) {}
-    const char* name() const override { return "pad"; }
+    NodeKind kind() const override { return NodeKind::pad; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         gx[0] = slice(gy, dim_, begin_, begin_ + this->in_[0].shape()[dim_]);
     }
@@ -203,7 +203,7 @@ public:
     ConcatNode(Tensor<T> y, std::vector<Var<T>> xs, int dim) : Node<T>(std::move(y), true), in_(std::move(xs)), dim_(dim) {
         this->set_inputs(in_.data(), static_cast<int>(in_.size()));
     }
-    const char* name() const override { return "concat"; }
+    NodeKind kind() const override { return NodeKind::concat; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool* needs) override {
         index_t at = 0;
         for (std::size_t i = 0; i < in_.size(); ++i) {
@@ -230,6 +230,16 @@ Var<T> concat(const std::vector<Var<T>>& xs, int dim) {
     Tensor<T> y = concat(values, dim);
     if (!record) return Var<T>(std::move(y));
     return Var<T>(static_cast<Node<T>*>(new ConcatNode<T>(std::move(y), xs, dim)));
+}
+
+// concat({a, b}, dim): a braced list deduces T here, not in the std::vector overloads.
+template <class T>
+Var<T> concat(std::initializer_list<Var<T>> xs, int dim) {
+    return concat(std::vector<Var<T>>(xs), dim);
+}
+template <class T>
+Tensor<T> concat(std::initializer_list<Tensor<T>> xs, int dim) {
+    return concat(std::vector<Tensor<T>>(xs), dim);
 }
 
 // Splits x along `dim` into pieces of the given sizes (which must add up to x.dim(dim)).

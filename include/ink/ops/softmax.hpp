@@ -11,7 +11,7 @@ namespace ink {
 
 namespace detail {
 struct SoftmaxFn {
-    static constexpr const char* name = "softmax";
+    static constexpr NodeKind kind = NodeKind::softmax;
     template <class T> static void forward(index_t rows, index_t cols, const T* x, T* y) {
         kernels::softmax_rows(rows, cols, x, y);
     }
@@ -23,7 +23,7 @@ struct SoftmaxFn {
     }
 };
 struct LogSoftmaxFn {
-    static constexpr const char* name = "log_softmax";
+    static constexpr NodeKind kind = NodeKind::log_softmax;
     template <class T> static void forward(index_t rows, index_t cols, const T* x, T* y) {
         kernels::log_softmax_rows(rows, cols, x, y);
     }
@@ -37,7 +37,7 @@ struct LogSoftmaxFn {
 
 template <class Fn, class T>
 Tensor<T> rowwise(const Tensor<T>& x) {
-    INK_CHECK(x.rank() >= 1 && x.dim(-1) > 0, Fn::name, ": shape ", x.shape().str(),
+    INK_CHECK(x.rank() >= 1 && x.dim(-1) > 0, node_kind_name(Fn::kind), ": shape ", x.shape().str(),
               " has no classes: expected (..., C) with C > 0");
     Tensor<T> y = Tensor<T>::empty(x.shape());
     Fn::forward(x.numel() / x.dim(-1), x.dim(-1), x.data(), y.data());
@@ -49,7 +49,7 @@ template <class T, class Fn>
 class RowwiseNode final : public OpNode<T, 1> {
 public:
     RowwiseNode(Tensor<T> y, Var<T> x) : OpNode<T, 1>(std::move(y), {std::move(x)}) {}
-    const char* name() const override { return Fn::name; }
+    NodeKind kind() const override { return Fn::kind; }
     void backward(const Var<T>& gy, Var<T>* gx, const bool*) override {
         if (grad_enabled()) {
             gx[0] = Fn::backward(this->self(), gy);

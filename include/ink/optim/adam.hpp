@@ -35,10 +35,13 @@ public:
 
 protected:
     Adam(NamedParameters<T> params, AdamOptions o, bool decoupled)
-        : Optimizer<T>(std::move(params), o.lr, {"exp_avg", "exp_avg_sq"}), o_(o), decoupled_(decoupled) {
-        INK_CHECK(0 <= o.beta1 && o.beta1 < 1 && 0 <= o.beta2 && o.beta2 < 1, name(),
-                  ": expected betas in [0, 1), got ", o.beta1, " and ", o.beta2);
-        INK_CHECK(o.eps >= 0, name(), ": expected eps >= 0, got ", o.eps);
+        : Optimizer<T>(std::move(params), o.lr, {{"exp_avg"}, {"exp_avg_sq", true}}), o_(o), decoupled_(decoupled) {
+        const std::string who = name();
+        this->check_lr(o.lr, who + ": lr");
+        detail::check_fraction(who + ": beta1", o.beta1);
+        detail::check_fraction(who + ": beta2", o.beta2);
+        detail::check_positive(who + ": eps", o.eps);
+        detail::check_non_negative(who + ": weight_decay", o.weight_decay);
     }
 
 private:

@@ -23,8 +23,11 @@ template <class T>
 class RMSprop final : public Optimizer<T> {
 public:
     RMSprop(NamedParameters<T> params, RMSpropOptions o = {})
-        : Optimizer<T>(std::move(params), o.lr, {"square_avg"}), o_(o) {
-        INK_CHECK(0 <= o.rho && o.rho < 1, "RMSprop: expected rho in [0, 1), got ", o.rho);
+        : Optimizer<T>(std::move(params), o.lr, {{"square_avg", true}}), o_(o) {
+        this->check_lr(o.lr, "RMSprop: lr");
+        detail::check_fraction("RMSprop: rho", o.rho);
+        detail::check_positive("RMSprop: eps", o.eps);
+        detail::check_non_negative("RMSprop: weight_decay", o.weight_decay);
     }
     RMSprop(const std::vector<Var<T>>& params, RMSpropOptions o = {}) : RMSprop(numbered(params), o) {}
 

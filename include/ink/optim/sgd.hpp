@@ -20,9 +20,12 @@ template <class T>
 class SGD final : public Optimizer<T> {
 public:
     SGD(NamedParameters<T> params, SGDOptions o = {})
-        : Optimizer<T>(std::move(params), o.lr, o.momentum != 0 ? std::vector<std::string>{"momentum_buffer"}
-                                                                 : std::vector<std::string>{}),
+        : Optimizer<T>(std::move(params), o.lr, o.momentum != 0 ? std::vector<Slot>{{"momentum_buffer"}}
+                                                                 : std::vector<Slot>{}),
           o_(o) {
+        this->check_lr(o.lr, "SGD: lr");
+        detail::check_fraction("SGD: momentum", o.momentum);
+        detail::check_non_negative("SGD: weight_decay", o.weight_decay);
         INK_CHECK(!o.nesterov || o.momentum > 0, "SGD: Nesterov momentum needs momentum > 0");
     }
     SGD(const std::vector<Var<T>>& params, SGDOptions o = {}) : SGD(numbered(params), o) {}

@@ -6,7 +6,9 @@
 //   if (!r) std::puts(r.message.c_str());
 //
 // gradcheck compares, for a fixed random projection u of the output, the analytic gradient of <u, f(x)>
-// from backward with its central finite difference, element by element of every input. gradgradcheck
+// from backward with its central finite difference, element by element of every input; it also runs
+// backward twice through one retained graph and checks that the leaves' gradients double (an op must
+// not spend its saved state in the first pass). gradgradcheck
 // runs gradcheck on x -> <v, grad(<u, f(x)>, x, create_graph)>: the gradient of the gradient.
 // Work in double: the inputs are Var<double>; nothing here depends on a test framework.
 #include <cmath>
@@ -15,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "ink/autograd/var.hpp"
+#include "ink/autograd/engine.hpp"
 #include "ink/core/rng.hpp"
 #include "ink/ops/arithmetic.hpp"
 #include "ink/ops/reductions.hpp"
@@ -48,6 +50,32 @@ inline Tensor<double> random_like(const Shape& s, Rng& rng) {
 
 // <u, y> as a Var (a scalar).
 inline Var<double> project(const Var<double>& y, const Tensor<double>& u) { return sum(y * Var<double>(u)); }
+
+// backward(retain_graph) twice on fresh leaves: the second pass must add the same gradient again.
+inline GradcheckResult check_retained_backward(const Function& f, const std::vector<Var<double>>& inputs,
+                                               const Tensor<double>& u, const GradcheckOptions& opts,
+                                               GradcheckResult r) {
+    std::vector<Var<double>> xs;
+    for (const auto& x : inputs) xs.emplace_back(x.value().clone(), true);
+    const Var<double> s = project(f(xs), u);
+    if (!s.requires_grad()) return r;
+    s.backward(true);
+    std::vector<Tensor<double>> once;
+    for (const auto& x : xs) once.push_back(x.grad().defined() ? x.grad().clone() : Tensor<double>(x.shape()));
+    s.backward();
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const Tensor<double>& twice = xs[i].grad();
+        for (index_t k = 0; k < once[i].numel(); ++k) {
+            const double want = 2 * once[i][k], got = twice.defined() ? twice[k] : 0.0;
+            if (!(std::abs(got - want) <= opts.atol + opts.rtol * std::abs(want)))
+                return {false, std::abs(got - want),
+                        ink::detail::concat("gradcheck: input ", i, " element ", k, ": a second backward through ",
+                                            "the retained graph summed the gradient to ", got, ", expected twice ",
+                                            once[i][k], " = ", want)};
+        }
+    }
+    return r;
+}
 
 }  // namespace detail
 
@@ -85,6 +113,7 @@ inline GradcheckResult gradcheck(const Function& f, const std::vector<Var<double
             }
         }
     }
+    if (r.ok) r = detail::check_retained_backward(f, inputs, u, opts, r);
     if (r.ok) r.message = ink::detail::concat("gradcheck: ok, max error ", r.max_error);
     return r;
 }
@@ -114,9 +143,11 @@ inline GradcheckResult gradgradcheck(const Function& f, const std::vector<Var<do
         }
     }
     Rng rng(opts.seed + 1);
+    // Evaluated on leaves that require grad, as f may itself differentiate (a penalty's inner gradient).
     const Var<double> y0 = [&] {
-        NoGradGuard no_grad;
-        return f(inputs);
+        std::vector<Var<double>> xs;
+        for (const auto& x : inputs) xs.emplace_back(x.value().clone(), true);
+        return f(xs);
     }();
     const Tensor<double> u = detail::random_like(y0.shape(), rng);
     std::vector<Tensor<double>> vs;

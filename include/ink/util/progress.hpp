@@ -25,6 +25,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <iostream>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -80,6 +81,9 @@ public:
     // `step` steps of `total` are done (1 after the first); `samples` were processed since the
     // previous update (for samples/s; 0 if not counted).
     void update(std::int64_t step, std::initializer_list<Metric> metrics = {}, std::int64_t samples = 0) {
+        update(step, std::span<const Metric>(metrics.begin(), metrics.size()), samples);
+    }
+    void update(std::int64_t step, std::span<const Metric> metrics, std::int64_t samples = 0) {
         step_ = std::max<std::int64_t>(0, step);
         samples_since_print_ += samples;
         counts_samples_ = counts_samples_ || samples > 0;
