@@ -53,7 +53,7 @@ TEST_CASE("mixed precision: mixed::gemm and conv1d run the bf16 kernels inside t
         // conv1d: forward, backward-data, backward-weight.
         kernels::Conv1dParams p;
         p.batch = 2, p.length = 11, p.channels_in = 5, p.channels_out = 7, p.kernel = 3;
-        p.set_padding(kernels::Padding::Same);
+        p.set_padding(Padding::Same);
         const auto x = test::random_vector<float>(p.batch * p.length * p.channels_in, 3);
         const auto w = test::random_vector<float>(p.kernel * p.channels_in * p.channels_out, 4);
         std::vector<float> y1(p.batch * p.length_out() * p.channels_out), y2(y1.size());
