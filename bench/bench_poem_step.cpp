@@ -18,10 +18,10 @@ void BM_train_step_poem_vae(benchmark::State& state) {
     const ink::MatmulPrecision precision(kPrecision);
     poem::Hyper h;
     h.vocab = 7914;
-    poem::Trainer trainer(h, poem::kBatch, 1);
     ink::Tensor<std::int32_t> ids = ink::Tensor<std::int32_t>::empty({poem::kBatch, h.length});
     ink::Rng rng(3);
     for (auto& id : ids) id = static_cast<std::int32_t>(rng.uniform_int(std::uint64_t(h.vocab)));
+    poem::Trainer trainer(h, ids, 1);  // its training set is this one batch
 
     poem::Losses last;
     for (int i = 0; i < 3; ++i) last = trainer.step(ids);  // warm the caches and pools
