@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "trainer.hpp"
+#include "ink/core/precision.hpp"
 
 namespace vae {
 
@@ -99,6 +100,9 @@ int main(int argc, char** argv) {
     train->add_option("--out", t.out, "output directory (default: runs/vae-<dataset>-<model>)");
     train->add_flag("--resume", t.resume, "continue from <out>/checkpoint.safetensors");
     train->add_option("--class", t.classes, "CVAE: draw manifold_<C>.png for these classes (default: all)");
+    std::string precision = "f32";
+    train->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
+        ->capture_default_str();
 
     std::string dir, data_dir, file;
     std::vector<int> classes;
@@ -118,7 +122,10 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (*train) return vae::train(t, train_data_dir);
+        if (*train) {
+            const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
+            return vae::train(t, train_data_dir);
+        }
         if (*pics) return vae::pictures(dir, data_dir, classes);
         return vae::sample(dir, count, seed, sample_class, file);
     } catch (const ink::Error& e) {

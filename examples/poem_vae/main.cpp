@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ink/core/precision.hpp"
 #include "poet.hpp"
 #include "ink/distributed/process.hpp"
 #include "trainer.hpp"
@@ -468,6 +469,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--script", train_opt.script, "simplified (OpenCC t2s) or traditional")
         ->check(CLI::IsMember({"simplified", "traditional"}))
         ->capture_default_str();
+    std::string precision = "f32";
+    train_cmd->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
+        ->capture_default_str();
 
     DecodeFlags decode;
     std::uint64_t seed = 1;
@@ -530,7 +534,10 @@ int main(int argc, char** argv) {
         common.model_given = app.get_option("--model")->count() > 0;
         const DecodeOptions opt = decode.resolve();
         if (common.threads > 0) ink::set_num_threads(common.threads);
-        if (*train_cmd) return train(common, train_opt, process);
+        if (*train_cmd) {
+            const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
+            return train(common, train_opt, process);
+        }
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
