@@ -113,7 +113,12 @@ CheckpointInfo load_checkpoint(const std::string& path, nn::Module<T>& model,
     std::vector<std::pair<Tensor<T>, Tensor<T>>> model_copies;  // (parameter, its saved value)
     std::set<std::string> known;                                 // the tensor names the file must hold
     for (const auto& [name, p] : model.named_parameters()) {
-        model_copies.emplace_back(p.value(), d.get_as<T>("model." + name, p.shape()));  // any float dtype
+        // Weights stored in half precision (an exported model) load into float or double; full-precision
+        // weights must be of the model's own type (a double model does not silently take float weights).
+        const std::string key = "model." + name;
+        const DType stored = d.file_dtype(key);
+        model_copies.emplace_back(p.value(), stored == DType::F16 || stored == DType::BF16 ? d.get_as<T>(key, p.shape())
+                                                                                           : d.get<T>(key, p.shape()));
         known.insert("model." + name);
     }
 
