@@ -18,6 +18,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ink/core/json.hpp"
+#include "ink/data/poetry.hpp"
+#include "ink/util/timer.hpp"
 #include "poet.hpp"
 #include "trainer.hpp"
 #if defined(INK_POEM_SERVE)

@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "decode.hpp"
+#include "ink/data/opencc.hpp"
+#include "ink/io/checkpoint.hpp"
+#include "ink/io/safetensors.hpp"
 #include "model.hpp"
 #include "trainer.hpp"  // hyper_from_json
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ink/train.hpp"
+#include "ink/data/batches.hpp"
 #include "model.hpp"
 
 namespace poem {
