@@ -108,7 +108,9 @@ public:
         };
         vocab_ = Vocab::from_json(field("poem.vocab"));
         script_ = parse_script(field("poem.script"));
-        const Hyper h = hyper_from_json(field("poem.hyper"));
+        const Hyper h = hyper_from_json(field("poem.hyper"), "'" + path + "' poem.hyper");
+        INK_CHECK(h.vocab == vocab_.size(), "'", path, "': poem.hyper says ", h.vocab, " characters, poem.vocab has ",
+                  vocab_.size());
         ink::Rng unused(0);  // the weights come from the file
         model_ = std::make_unique<PoemVAE<float>>(h, unused);
         ink::io::load_checkpoint<float>(path, *model_, nullptr);

@@ -58,7 +58,7 @@ struct Limits {
     float max_repeat_penalty = 100;
     std::size_t max_text_bytes = 256;     // a couplet or heads as typed
     std::size_t max_convert_texts = 200;  // texts per /api/convert
-    index_t batch_rows = 256;             // couplets per batched decoder product (logits: 320 KB each at V 8,000)
+    index_t batch_rows = 64;              // couplets per batched decoder product (logits: 300 KB each at V 7,588)
 };
 
 // A 400 answer: which field, and what was expected.

@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ink/train.hpp"
+#include "ink/core/json.hpp"
 #include "ink/data/batches.hpp"
+#include "ink/train.hpp"
+#include "couplet.hpp"
 #include "model.hpp"
 
 namespace poem {
@@ -27,14 +29,24 @@ inline nlohmann::json to_json(const Hyper& h) {
     return {{"vocab", h.vocab}, {"length", h.length}, {"embedding", h.embedding}, {"latent", h.latent},
             {"kernel", h.kernel}};
 }
-inline Hyper hyper_from_json(const std::string& text) {
-    const auto j = nlohmann::json::parse(text);
+// The hyper-parameters saved in a model file (outside input): every field present, an integer, and
+// within what a couplet model can be, so that a hostile file cannot ask for a huge model.
+inline Hyper hyper_from_json(const std::string& text, const std::string& what = "poem.hyper") {
+    const auto j = ink::json::parse(text, what);
+    INK_CHECK(j.is_object(), what, ": expected a JSON object");
+    auto field = [&](const char* key, index_t lo, index_t hi) {
+        INK_CHECK(j.contains(key) && j.at(key).is_number_integer(), what, ": field '", key, "' must be an integer");
+        const auto v = j.at(key).get<std::int64_t>();
+        INK_CHECK(v >= lo && v <= hi, what, ": ", key, " = ", v, " is out of range: expected ", lo, " to ", hi);
+        return index_t(v);
+    };
     Hyper h;
-    h.vocab = j.at("vocab").get<index_t>();
-    h.length = j.at("length").get<index_t>();
-    h.embedding = j.at("embedding").get<index_t>();
-    h.latent = j.at("latent").get<index_t>();
-    h.kernel = j.at("kernel").get<index_t>();
+    h.vocab = field("vocab", 1, 1 << 20);
+    h.length = field("length", kLength, kLength);
+    h.embedding = field("embedding", 1, 4096);
+    h.latent = field("latent", 1, 4096);
+    h.kernel = field("kernel", 1, 15);
+    INK_CHECK(h.kernel % 2 == 1, what, ": kernel = ", h.kernel, " must be odd ('same' padding)");
     return h;
 }
 
@@ -73,20 +85,8 @@ public:
         return losses;
     }
 
-    // Mean losses per couplet over `data` (N, 10), with eps from a fixed seed so that epochs compare.
-    Losses evaluate(const Tensor<std::int32_t>& data, index_t chunk = 1024) const {
-        ink::NoGradGuard no_grad;
-        ink::Rng eval_noise(0x5EED);
-        Losses sum;
-        for (index_t r = 0; r < data.dim(0); r += chunk) {
-            const Tensor<std::int32_t> ids = data.rows(r, std::min(r + chunk, data.dim(0)));
-            const Losses l = model.loss(ids, eval_noise).second;
-            const double n = double(ids.dim(0));
-            sum.total += l.total * n, sum.reconstruction += l.reconstruction * n, sum.kl += l.kl * n;
-        }
-        const double n = std::max<double>(1, double(data.dim(0)));
-        return {sum.total / n, sum.reconstruction / n, sum.kl / n};
-    }
+    // Mean losses per couplet over `data` (N, 10) (model.hpp's evaluate: fixed eps, epochs compare).
+    Losses evaluate(const Tensor<std::int32_t>& data) const { return poem::evaluate(model, data); }
 
     std::int64_t step_count() const { return adam.steps(); }
 

@@ -15,7 +15,10 @@ inline void check_model_gradients(nn::Module<double>& model, const std::function
                                   index_t per_param = 6, double h = 1e-5, double tol = 1e-6) {
     model.zero_grad();
     loss().backward();
-    for (auto& [name, p] : model.named_parameters()) {
+    for (auto& named : model.named_parameters()) {
+        // Not a structured binding: doctest's macros capture `name` in a lambda, which clang 14 refuses.
+        const std::string& name = named.first;
+        Var<double>& p = named.second;
         REQUIRE_MESSAGE(p.grad().defined(), "no gradient reached ", name);
         const Tensor<double> g = p.grad().clone();
         const index_t n = p.numel(), stride = std::max<index_t>(1, n / per_param);
