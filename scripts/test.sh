@@ -21,10 +21,12 @@ done
 # clang 14 must compile every public header on its own (each includes what it uses), warning-free.
 echo "== clang: every header under include/ink compiles alone"
 start=$(date +%s)
+mpi_flags=$(mpicxx --showme:compile 2>/dev/null || true)   # for include/ink/distributed (ink::mpi)
+export mpi_flags
 find include/ink -name '*.hpp' | sort | xargs -P 2 -n 1 sh -c '
   printf "#include \"%s\"\n" "${0#include/}" |
     clang++-14 -std=c++20 -fsyntax-only -Wall -Wextra -Werror -march=native -fopenmp -DINK_HAVE_OPENCC=1 \
-      -Iinclude -isystem /usr/include/eigen3 -x c++ - ||
+      -Iinclude -isystem /usr/include/eigen3 $mpi_flags -x c++ - ||
     { echo "clang: $0 does not compile alone" >&2; exit 1; }'
 echo "== clang: $(find include/ink -name '*.hpp' | wc -l) headers checked in $(( $(date +%s) - start )) s"
 

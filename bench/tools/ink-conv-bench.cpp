@@ -1,5 +1,6 @@
-// ink-conv-bench: GFLOP/s of conv1d forward, backward-data and backward-weight, ink vs the Eigen
-// baseline (im2col + product), for one shape given on the command line. Each figure is the median of
+// ink-conv-bench: GFLOP/s of conv1d forward, backward-data and backward-weight, ink f32, ink bf16
+// (conv1d_bf16.hpp: float in and out, bf16 products) and the Eigen baseline (im2col + product), for one
+// shape given on the command line. Each figure is the median of
 // --reps timed runs of as many calls as fit in about 0.1 s.
 //
 //   ink-conv-bench --batch 64 --length 256 --cin 128 --cout 256 --kernel 3 --padding same --threads 2
@@ -17,6 +18,7 @@
 #include "ink/core/rng.hpp"
 #include "ink/core/threads.hpp"
 #include "ink/kernels/conv1d.hpp"
+#include "ink/kernels/conv1d_bf16.hpp"
 
 namespace {
 
@@ -42,7 +44,7 @@ double median_seconds(const std::function<void()>& fn, int reps) {
 
 int main(int argc, char** argv) {
     using ink::index_t;
-    CLI::App app{"conv1d GFLOP/s, ink vs Eigen (im2col + GEMM), NLC layout, float"};
+    CLI::App app{"conv1d GFLOP/s, ink f32 and bf16 vs Eigen (im2col + GEMM), NLC layout, float in and out"};
     ink::kernels::Conv1dParams p;
     std::string padding = "same";
     index_t pad_left = 0, pad_right = 0;
@@ -87,17 +89,24 @@ int main(int argc, char** argv) {
                 (long long)p.batch, (long long)p.length, (long long)p.channels_in, (long long)p.channels_out,
                 (long long)p.kernel, (long long)p.stride, (long long)p.dilation, (long long)p.pad_left,
                 (long long)p.pad_right, (long long)Lo, threads);
-    std::printf("%-16s %12s %12s %8s\n", "pass (GFLOP/s)", "ink", "eigen", "ratio");
+    std::printf("%-16s %12s %12s %12s %10s %10s\n", "pass (GFLOP/s)", "ink", "ink bf16", "eigen", "ink/eigen",
+                "bf16/f32");
     const double gflop = 1e-9 * p.flops();
-    auto row = [&](const char* name, const std::function<void()>& ink_fn, const std::function<void()>& eigen_fn) {
-        const double a = gflop / median_seconds(ink_fn, reps), b = gflop / median_seconds(eigen_fn, reps);
-        std::printf("%-16s %12.1f %12.1f %8.2f\n", name, a, b, a / b);
+    auto row = [&](const char* name, const std::function<void()>& ink_fn, const std::function<void()>& bf16_fn,
+                   const std::function<void()>& eigen_fn) {
+        const double a = gflop / median_seconds(ink_fn, reps), h = gflop / median_seconds(bf16_fn, reps);
+        const double b = gflop / median_seconds(eigen_fn, reps);
+        std::printf("%-16s %12.1f %12.1f %12.1f %10.2f %10.2f\n", name, a, h, b, a / b, h / a);
     };
-    row("forward", [&] { ink::kernels::conv1d_forward(p, x.data(), w.data(), bias.data(), y.data()); },
+    namespace k = ink::kernels;
+    row("forward", [&] { k::conv1d_forward(p, x.data(), w.data(), bias.data(), y.data()); },
+        [&] { k::conv1d_forward_bf16(p, x.data(), w.data(), bias.data(), y.data()); },
         [&] { eigen.forward(x.data(), w.data(), bias.data(), y.data()); });
-    row("backward-data", [&] { ink::kernels::conv1d_backward_data(p, dy.data(), w.data(), dx.data()); },
+    row("backward-data", [&] { k::conv1d_backward_data(p, dy.data(), w.data(), dx.data()); },
+        [&] { k::conv1d_backward_data_bf16(p, dy.data(), w.data(), dx.data()); },
         [&] { eigen.backward_data(dy.data(), w.data(), dx.data()); });
-    row("backward-weight", [&] { ink::kernels::conv1d_backward_weight(p, x.data(), dy.data(), dw.data()); },
+    row("backward-weight", [&] { k::conv1d_backward_weight(p, x.data(), dy.data(), dw.data()); },
+        [&] { k::conv1d_backward_weight_bf16(p, x.data(), dy.data(), dw.data()); },
         [&] { eigen.backward_weight(x.data(), dy.data(), dw.data()); });
     return 0;
 }

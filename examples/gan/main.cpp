@@ -24,6 +24,7 @@
 #include "ink/optim/adam.hpp"
 #include "ink/train.hpp"
 #include "ink/util.hpp"
+#include "ink/core/precision.hpp"
 #include "model.hpp"
 
 namespace gan {
@@ -414,6 +415,9 @@ int main(int argc, char** argv) {
     train->add_option("--classifier", t.classifier, "the feature extractor (default: runs/gan-classifier-<dataset>/; trained if missing)");
     train->add_option("--out", t.out, "output directory (default: runs/gan-<dataset>-<loss>)");
     train->add_flag("--resume", t.resume, "continue from <out>/checkpoint.safetensors");
+    std::string precision = "f32";
+    train->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
+        ->capture_default_str();
 
     gan::ClassifierOptions c;
     CLI::App* cls = app.add_subcommand("classifier", "train the Fréchet distance's feature extractor and report its accuracy");
@@ -431,7 +435,10 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (*train) return gan::train(t);
+        if (*train) {
+            const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
+            return gan::train(t);
+        }
         if (*cls) return gan::classifier_command(c);
         return gan::compare(runs, file);
     } catch (const std::exception& e) {  // ink::Error and the standard library's

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "trainer.hpp"
+#include "ink/core/precision.hpp"
 
 namespace vae {
 
@@ -25,12 +26,10 @@ Dataset load_dataset(const std::string& name, const std::string& dir_option) {
     return ink::data::load_image_dataset(name, dir_option);
 }
 
-// ---- train: load the data, stop cleanly on the first Ctrl-C --------------------------------------
+// ---- train: load the data; the first Ctrl-C stops cleanly --------------------------------------
 
 int train(const TrainOptions& o, const std::string& data_dir) {
-    const Dataset data = load_dataset(o.settings.dataset, data_dir);
-    ink::util::InterruptGuard interrupt;
-    return train(data, o, [&] { return interrupt.requested(); }) ? 0 : 130;
+    return train(load_dataset(o.settings.dataset, data_dir), o, {}) ? 0 : 130;  // the loop stops on Ctrl-C
 }
 
 // ---- pictures and sample: from a checkpoint --------------------------------------------------------
@@ -101,6 +100,9 @@ int main(int argc, char** argv) {
     train->add_option("--out", t.out, "output directory (default: runs/vae-<dataset>-<model>)");
     train->add_flag("--resume", t.resume, "continue from <out>/checkpoint.safetensors");
     train->add_option("--class", t.classes, "CVAE: draw manifold_<C>.png for these classes (default: all)");
+    std::string precision = "f32";
+    train->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
+        ->capture_default_str();
 
     std::string dir, data_dir, file;
     std::vector<int> classes;
@@ -120,7 +122,10 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (*train) return vae::train(t, train_data_dir);
+        if (*train) {
+            const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
+            return vae::train(t, train_data_dir);
+        }
         if (*pics) return vae::pictures(dir, data_dir, classes);
         return vae::sample(dir, count, seed, sample_class, file);
     } catch (const ink::Error& e) {

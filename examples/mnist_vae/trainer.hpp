@@ -176,7 +176,7 @@ inline std::vector<int> manifold_classes(const Model& model, std::vector<int> re
 }
 
 // Trains on `data` (the data set o.settings.dataset names), checkpointing to the output directory after
-// every epoch, then draws the pictures. `stop` is polled after every step (ink-vae: besides Ctrl-C);
+// every epoch, then draws the pictures. `stop` (may be empty) is polled after every step, besides Ctrl-C;
 // once it returns true the run saves a checkpoint and returns false, and `resume` continues it exactly.
 // Returns true when all epochs are done.
 inline bool train(const Dataset& data, const TrainOptions& o, const std::function<bool()>& stop) {

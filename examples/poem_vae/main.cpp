@@ -19,9 +19,11 @@
 #include <vector>
 
 #include "ink/core/json.hpp"
+#include "ink/core/precision.hpp"
 #include "ink/data/poetry.hpp"
 #include "ink/util/timer.hpp"
 #include "poet.hpp"
+#include "ink/distributed/process.hpp"
 #include "trainer.hpp"
 #if defined(INK_POEM_SERVE)
 #include "http.hpp"
@@ -89,7 +91,46 @@ struct TrainOptions {
     std::string script = "simplified";
 };
 
-int train(const CommonOptions& common, TrainOptions o) {
+// Under mpirun (docs/distributed.md): each rank trains on its slice of every global batch and of the
+// batch's eps, the gradients are averaged between backward and Adam, the step's losses are summed
+// over the ranks (the progress line shows global means and samples/s), only rank 0 talks, evaluates
+// and writes files, and a SIGINT or SIGTERM on any rank stops every rank after the same step.
+struct StepState {
+    index_t local = 0;  // this rank's couplets in the step
+    bool stop = false;  // some rank asked to stop
+    bool signals_taken = false;
+};
+void distribute(Trainer& trainer, ink::distributed::Process& process, StepState& state) {
+    ink::train::Loop<float>& loop = trainer.loop;
+    loop.options.writes_files = process.writes_files();
+    loop.hooks.step = [&trainer, &process, &state](std::span<const index_t> rows, std::span<double> metrics) {
+        if (!state.signals_taken) {  // replaces the loop's own Ctrl-C handler, which would stop this rank alone
+            ink::distributed::Process::take_stop_signals();
+            state.signals_taken = true;
+        }
+        const auto count = index_t(rows.size());
+        const ink::distributed::Shard s = process.shard(count);
+        const index_t local = state.local = s.size();
+        Losses l;
+        {
+            ink::distributed::ShardedDraw<float> draw(trainer.noise, s, count, trainer.model.hyper.latent);
+            l = trainer.step(trainer.gather(rows.subspan(std::size_t(s.begin), std::size_t(s.size()))));
+        }
+        double sums[3] = {l.total * double(local), l.reconstruction * double(local), l.kl * double(local)};
+        process.sum(sums);
+        for (int i = 0; i < 3; ++i) metrics[std::size_t(i)] = sums[i] / double(count);
+        return count;
+    };
+    loop.hooks.after_backward = [&process, &state] {
+        state.stop = process.average_gradients(state.local, ink::distributed::Process::stop_signalled());
+    };
+    loop.hooks.should_stop = [&state] { return state.stop; };
+}
+
+int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process& process) {
+    std::ostream quiet(nullptr);  // ranks other than 0 say nothing
+    std::ostream& log = process.writes_files() ? std::cerr : quiet;
+    process.local_batch(kBatch, "the batch (64)");
     using ink::train::field;
     const std::string& path = common.model;
     int threads = common.threads > 0 ? common.threads : ink::num_threads();
@@ -101,16 +142,16 @@ int train(const CommonOptions& common, TrainOptions o) {
         const int saved = ink::parse_number<int>(field(meta, "poem.threads", path), "'" + path + "': poem.threads");
         if (common.threads == 0) threads = saved;
         if (threads != saved)
-            std::cerr << "note: the run used " << saved << " threads, this one " << threads
+            log << "note: the run used " << saved << " threads, this one " << threads
                       << ": the numbers will differ slightly from an uninterrupted run\n";
     } else {
         INK_CHECK(!fs::exists(path), "'", path, "' exists: pass --resume to continue training it, or choose another --model");
     }
     ink::set_num_threads(threads);
 
-    std::cerr << "loading the Tang poems (" << o.script << ") from " << common.data << "\n";
+    log << "loading the Tang poems (" << o.script << ") from " << common.data << "\n";
     const ink::data::PoemCorpus corpus = ink::data::load_tang_corpus(common.data, parse_script(o.script));
-    std::cerr << corpus.train.dim(0) << " training and " << corpus.valid.dim(0) << " validation couplets, "
+    log << corpus.train.dim(0) << " training and " << corpus.valid.dim(0) << " validation couplets, "
               << corpus.vocab.size() << " characters\n";
 
     Hyper h;
@@ -130,17 +171,22 @@ int train(const CommonOptions& common, TrainOptions o) {
         INK_CHECK(Vocab::from_json(field(meta, "poem.vocab", path)) == corpus.vocab, "'", path,
                   "' was trained on another vocabulary than this corpus has");
         loop.metadata = loop.resume();
-        std::cerr << "resuming at epoch " << loop.epoch() + 1 << ", couplet " << loop.position() << " (step "
+        log << "resuming at epoch " << loop.epoch() + 1 << ", couplet " << loop.position() << " (step "
                   << trainer.step_count() << ")\n";
     } else {
         loop.metadata.insert({{"poem.vocab", corpus.vocab.to_json()}, {"poem.script", o.script},
                               {"poem.seed", std::to_string(o.seed)}, {"poem.threads", std::to_string(threads)}});
-        std::cerr << "model: " << trainer.model.num_parameters() << " parameters\n";
+        log << "model: " << trainer.model.num_parameters() << " parameters\n";
     }
+
+    process.replicate(trainer.model, trainer.adam, {{"poem.vocab", corpus.vocab.to_json()}, {"poem.hyper", to_json(h).dump()}});
+    StepState state;
+    if (process.distributed()) distribute(trainer, process, state);
 
     // The same three latent points every epoch, to watch the samples improve.
     const Tensor<float> sample_z = prior_sample(3, h.latent, 7);
     loop.hooks.end_period = [&](const ink::train::Period& p) {
+        if (!process.writes_files()) return std::vector<double>{};  // rank 0 evaluates and prints
         const Losses va = trainer.evaluate(corpus.valid);
         std::printf("epoch %d: train %.2f (rec %.2f, KL %.2f)  validation %.2f (rec %.2f, KL %.2f) nats/couplet\n",
                     int(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction, va.kl);
@@ -152,11 +198,12 @@ int train(const CommonOptions& common, TrainOptions o) {
                                    va.kl, p.seconds};
     };
     if (loop.run() == ink::train::Outcome::stopped) {
-        std::cerr << "interrupted: saved epoch " << loop.epoch() + 1 << " at couplet " << loop.position() << " to "
+        process.barrier();  // rank 0's checkpoint is written before any rank exits
+        log << "interrupted: saved epoch " << loop.epoch() + 1 << " at couplet " << loop.position() << " to "
                   << path << "; continue with: ink-poem train --resume --model " << path << " --epochs " << o.epochs << "\n";
         return 130;
     }
-    std::cerr << path << ": " << loop.epoch() << " epochs trained\n";
+    log << path << ": " << loop.epoch() << " epochs trained\n";
     return 0;
 }
 
@@ -406,6 +453,7 @@ int export_model(const CommonOptions& common, const std::string& out, const std:
 
 int main(int argc, char** argv) {
     using namespace poem;
+    ink::distributed::Process process(argc, argv);  // one rank of an mpirun job, or a plain process
     CLI::App app{"ink-poem: a variational autoencoder of five-character Tang couplets"};
     app.require_subcommand(1);
     app.fallthrough();  // --model, --threads and --data may also follow the command
@@ -423,6 +471,9 @@ int main(int argc, char** argv) {
     train_cmd->add_flag("--resume", train_opt.resume, "continue the run saved in --model");
     train_cmd->add_option("--script", train_opt.script, "simplified (OpenCC t2s) or traditional")
         ->check(CLI::IsMember({"simplified", "traditional"}))
+        ->capture_default_str();
+    std::string precision = "f32";
+    train_cmd->add_option("--precision", precision, "matmul/linear/conv1d products: f32, or bf16 (parameters stay f32)")
         ->capture_default_str();
 
     DecodeFlags decode;
@@ -486,7 +537,10 @@ int main(int argc, char** argv) {
         common.model_given = app.get_option("--model")->count() > 0;
         const DecodeOptions opt = decode.resolve();
         if (common.threads > 0) ink::set_num_threads(common.threads);
-        if (*train_cmd) return train(common, train_opt);
+        if (*train_cmd) {
+            const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
+            return train(common, train_opt, process);
+        }
         if (*gen_cmd) return generate(common, n, seed, opt, timing);
         if (*rec_cmd) return reconstruct(common, text_a, opt);
         if (*int_cmd) return interpolate(common, text_a, text_b, steps, opt);
@@ -497,11 +551,9 @@ int main(int argc, char** argv) {
         if (*serve_cmd) return serve_web(common, serve_opt);
 #endif
     } catch (const ink::Error& e) {
-        std::fprintf(stderr, "ink-poem: %s\n", e.what());
-        return 1;
+        return process.fail("ink-poem", e);
     } catch (const std::exception& e) {  // e.g. a file system error while saving
-        std::fprintf(stderr, "ink-poem: error: %s\n", e.what());
-        return 1;
+        return process.fail("ink-poem: error", e);
     }
     return 0;
 }

@@ -76,14 +76,23 @@ public:
         };
     }
 
-    // One Adam step on a batch of ids (B, 10); returns its losses.
+    // One Adam step on a batch of ids (B, 10); returns its losses. One rank of several may get B = 0
+    // at the end of an epoch: it then only takes part in the averaging of the others' gradients.
     Losses step(const Tensor<std::int32_t>& ids) {
         adam.zero_grad();
-        auto [loss, losses] = model.loss(ids, noise);
-        loop.backward(loss);
+        Losses losses;
+        if (ids.dim(0) > 0) {
+            auto [loss, l] = model.loss(ids, noise);
+            loop.backward(loss);
+            losses = l;
+        } else {
+            loop.after_backward();
+        }
         adam.step();
         return losses;
     }
+    // The rows of the training set, for a step hook of the caller's own (distributed training).
+    Tensor<std::int32_t> gather(std::span<const index_t> rows) { return ink::data::gather_rows(train_, rows, buffer_); }
 
     // Mean losses per couplet over `data` (N, 10) (model.hpp's evaluate: fixed eps, epochs compare).
     Losses evaluate(const Tensor<std::int32_t>& data) const { return poem::evaluate(model, data); }

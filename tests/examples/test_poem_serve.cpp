@@ -29,11 +29,14 @@ const std::string& model_path() {
                                                         ink::data::Script::traditional);
         Hyper h;
         h.vocab = corpus.vocab.size();
-        Trainer trainer(h, corpus.train.dim(0), 3);
+        Trainer trainer(h, corpus.train, 3);
         Tensor<std::int32_t> buffer = Tensor<std::int32_t>::empty({kBatch, kLength});
         for (auto rows = trainer.batches.next(); !rows.empty(); rows = trainer.batches.next())
             trainer.step(ink::data::gather_rows(corpus.train, rows, buffer));
-        trainer.save(tiny, {{"poem.vocab", corpus.vocab.to_json()}, {"poem.script", "traditional"}});
+        ink::io::CheckpointInfo info;
+        info.metadata = {{"poem.vocab", corpus.vocab.to_json()}, {"poem.script", "traditional"},
+                         {"poem.hyper", to_json(h).dump()}};
+        ink::io::save_checkpoint(tiny, trainer.model, nullptr, info);
         return tiny;
     }();
     return path;

@@ -18,7 +18,7 @@
 
 using namespace ink;
 using kernels::Conv1dParams;
-using kernels::Padding;
+using ink::Padding;
 
 namespace {
 

@@ -154,8 +154,9 @@ TEST_CASE("gemm_bf16: alpha, beta (beta = 0 ignores NaN in C), wide leading dime
             for (auto [alpha, beta] : {std::pair{1.0f, 1.0f}, {-0.5f, 0.0f}, {2.0f, -1.5f}, {0.0f, 0.5f},
                                        {0.75f, 0.25f}})
                 for (index_t pad : {0, 5}) check_case({ta, tb, 29, 45, 31, alpha, beta, pad}, seed++);
-            // K = 600: three depth blocks of 200 (beta applies to the first only); N = 1100: column blocks.
-            check_case({ta, tb, 37, 1100, 600, 1.0f, 0.5f, 3}, seed++);
+            // K = 600: three depth blocks of 200 (beta applies to the first only); N = 1400: two column
+            // blocks (a block holds 512 KiB / (100 pairs * 4 bytes) = 1310 columns).
+            check_case({ta, tb, 13, 1400, 600, 1.0f, 0.5f, 3}, seed++);
         }
 }
 

@@ -48,7 +48,8 @@ Tensor<double> hvp(const Var<double>& f, const Var<double>& p, const Tensor<doub
 }  // namespace
 
 TEST_CASE("issue14.15 relu: create_graph gradient stays differentiable") {
-    const Var<double> x = random_var({4, 3}, 4), w = random_var({3, 5}, 5);
+    // x is data (no gradient), as in a Hessian-vector product with respect to the weights.
+    const Var<double> x = random_var({4, 3}, 4).detach(), w = random_var({3, 5}, 5);
     const Tensor<double> v = random_var({3, 5}, 6).value();
     // sum(relu(x w)) is piecewise linear in w: its Hessian is zero (PyTorch gives zeros too).
     const Tensor<double> h = hvp(sum(relu(matmul(x, w))), w, v);
@@ -67,7 +68,7 @@ TEST_CASE("issue14.15 relu: create_graph gradient stays differentiable") {
 
 TEST_CASE("issue14.15 relu network: the Hessian-vector product matches finite differences") {
     // f(w1, w2) = sum(tanh(relu(x w1) w2)): not piecewise linear in w2, so the product is not zero.
-    const Var<double> x = random_var({4, 3}, 8), w1 = random_var({3, 6}, 9), w2 = random_var({6, 2}, 10);
+    const Var<double> x = random_var({4, 3}, 8).detach(), w1 = random_var({3, 6}, 9), w2 = random_var({6, 2}, 10);
     const Tensor<double> v = random_var({3, 6}, 11).value();
     const auto f = [&](const Var<double>& a) { return sum(tanh(matmul(relu(matmul(x, a)), w2))); };
     const Tensor<double> h = hvp(f(w1), w1, v);

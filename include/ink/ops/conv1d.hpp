@@ -11,7 +11,7 @@
 //   W(x, g):   d/dx = D(g, h)    d/dg = F(x, h)
 // so one node type with a mode covers the op and gradients of any order, and every backward is a
 // direct kernel call when no graph is recorded.
-#include "ink/kernels/conv1d.hpp"
+#include "ink/kernels/mixed_precision.hpp"
 #include "ink/ops/broadcast.hpp"
 
 namespace ink {
@@ -59,17 +59,17 @@ Tensor<T> conv1d_apply(ConvMode m, const kernels::Conv1dParams& p, const Tensor<
     switch (m) {
         case ConvMode::Forward: {
             Tensor<T> y = Tensor<T>::empty(Shape{p.batch, p.length_out(), p.channels_out});
-            kernels::conv1d_forward(p, u.data(), v.data(), bias.defined() ? bias.data() : nullptr, y.data());
+            kernels::mixed::conv1d_forward(p, u.data(), v.data(), bias.defined() ? bias.data() : nullptr, y.data());
             return y;
         }
         case ConvMode::Data: {
             Tensor<T> dx = Tensor<T>::empty(Shape{p.batch, p.length, p.channels_in});
-            kernels::conv1d_backward_data(p, u.data(), v.data(), dx.data());
+            kernels::mixed::conv1d_backward_data(p, u.data(), v.data(), dx.data());
             return dx;
         }
         case ConvMode::Weight: {
             Tensor<T> dw = Tensor<T>::empty(Shape{p.kernel, p.channels_in, p.channels_out});
-            kernels::conv1d_backward_weight(p, u.data(), v.data(), dw.data());
+            kernels::mixed::conv1d_backward_weight(p, u.data(), v.data(), dw.data());
             return dw;
         }
     }

@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "ink/core/threads.hpp"
-#include "ink/kernels/gemm.hpp"
+#include "ink/kernels/mixed_precision.hpp"
 #include "ink/kernels/softmax.hpp"
 #include "ink/ops/losses.hpp"
 #include "ink/ops/matmul.hpp"
@@ -31,7 +31,8 @@ template <class T>
 void linear_cross_entropy_rows(const Tensor<T>& x, const Tensor<T>& w, const T* b, const Tensor<std::int32_t>& t,
                                T* dz, T* loss, T* colsum, bool grad) {
     const index_t K = w.dim(0), C = w.dim(1), rows = t.numel();
-    kernels::gemm(kernels::Trans::No, kernels::Trans::No, rows, C, K, T(1), x.data(), K, w.data(), C, T(0), dz, C);
+    kernels::mixed::gemm(kernels::Trans::No, kernels::Trans::No, rows, C, K, T(1), x.data(), K, w.data(), C, T(0), dz,
+                         C);
     const int nt = threads_for(double(rows) * double(C), 1 << 18);
     Tensor<T> partial = grad ? Tensor<T>::zeros(Shape{nt, C}) : Tensor<T>();
     parallel_for(nt, nt, [&](index_t first, index_t last) {
@@ -91,14 +92,14 @@ public:
         }
         if (needs[0]) {
             Tensor<T> gx0 = Tensor<T>::empty(x.shape());
-            kernels::gemm(kernels::Trans::No, kernels::Trans::Yes, rows, K, C, s, g, C, w.value().data(), C, T(0),
-                          gx0.data(), K);
+            kernels::mixed::gemm(kernels::Trans::No, kernels::Trans::Yes, rows, K, C, s, g, C, w.value().data(), C,
+                                 T(0), gx0.data(), K);
             gx[0] = Var<T>(std::move(gx0));
         }
         if (needs[1]) {
             Tensor<T> gw = Tensor<T>::empty(w.shape());
-            kernels::gemm(kernels::Trans::Yes, kernels::Trans::No, K, C, rows, s, x.value().data(), K, g, C, T(0),
-                          gw.data(), C);
+            kernels::mixed::gemm(kernels::Trans::Yes, kernels::Trans::No, K, C, rows, s, x.value().data(), K, g, C,
+                                 T(0), gw.data(), C);
             gx[1] = Var<T>(std::move(gw));
         }
         if (needs[2]) {

@@ -5,7 +5,7 @@
 //                     backward: ga = gy b^T (..., K),  gb = a^T gy (K, N)   [a, gy flattened to rows]
 //   linear(x, w, b):  x (..., in), w (in, out) as in Keras, b (out) or undefined -> y (..., out)
 //                     y = x w + b;  backward: gx = gy w^T,  gw = x^T gy,  gb = column sums of gy
-#include "ink/kernels/gemm.hpp"
+#include "ink/kernels/mixed_precision.hpp"
 #include "ink/kernels/reduce.hpp"
 #include "ink/ops/arithmetic.hpp"
 #include "ink/ops/shape_ops.hpp"
@@ -25,8 +25,8 @@ Tensor<T> matmul_rows(const Tensor<T>& a, const Tensor<T>& b, const Tensor<T>* b
     if (bias) {  // C = bias rows, then C += a b
         for (index_t r = 0; r < M; ++r) std::copy(bias->data(), bias->data() + N, y.data() + r * N);
     }
-    kernels::gemm(kernels::Trans::No, kernels::Trans::No, M, N, K, T(1), a.data(), K, b.data(), N,
-                  bias ? T(1) : T(0), y.data(), N);
+    kernels::mixed::gemm(kernels::Trans::No, kernels::Trans::No, M, N, K, T(1), a.data(), K, b.data(), N,
+                         bias ? T(1) : T(0), y.data(), N);
     return y;
 }
 // ga = gy b^T: gy (M, N), b (K, N) -> (M, K), shaped like a.
@@ -34,8 +34,8 @@ template <class T>
 Tensor<T> matmul_grad_a(const Tensor<T>& gy, const Tensor<T>& b, const Shape& a_shape) {
     const index_t K = b.dim(0), N = b.dim(1), M = gy.numel() / std::max<index_t>(N, 1);
     Tensor<T> ga = Tensor<T>::empty(a_shape);
-    kernels::gemm(kernels::Trans::No, kernels::Trans::Yes, M, K, N, T(1), gy.data(), N, b.data(), N, T(0),
-                  ga.data(), K);
+    kernels::mixed::gemm(kernels::Trans::No, kernels::Trans::Yes, M, K, N, T(1), gy.data(), N, b.data(), N, T(0),
+                         ga.data(), K);
     return ga;
 }
 // gb = a^T gy: a (M, K), gy (M, N) -> (K, N).
@@ -43,8 +43,8 @@ template <class T>
 Tensor<T> matmul_grad_b(const Tensor<T>& a, const Tensor<T>& gy, index_t K, index_t N) {
     const index_t M = a.numel() / std::max<index_t>(K, 1);
     Tensor<T> gb = Tensor<T>::empty(Shape{K, N});
-    kernels::gemm(kernels::Trans::Yes, kernels::Trans::No, K, N, M, T(1), a.data(), K, gy.data(), N, T(0),
-                  gb.data(), N);
+    kernels::mixed::gemm(kernels::Trans::Yes, kernels::Trans::No, K, N, M, T(1), a.data(), K, gy.data(), N, T(0),
+                         gb.data(), N);
     return gb;
 }
 }  // namespace detail

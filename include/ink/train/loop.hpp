@@ -88,7 +88,10 @@ public:
         std::function<bool(std::int64_t step)> after_step;
         // Between backward and the optimizer step (see backward()).
         std::function<void()> after_backward;
-        // Polled after every step besides Ctrl-C / SIGTERM; true stops the run after a checkpoint.
+        // Polled after every step; true stops the run after a checkpoint. When set, it alone decides
+        // (it should include the Ctrl-C / SIGTERM check): a data-parallel run ORs the ranks' requests
+        // so that no rank stops alone while the others wait in the next allreduce. Unset: Ctrl-C /
+        // SIGTERM stop the run.
         std::function<bool()> should_stop;
         // Before each checkpoint: add the user's own state to its metadata, write files that go with it.
         std::function<void(Metadata&)> on_checkpoint;
@@ -170,7 +173,7 @@ public:
         if (history.columns().empty() && !options.history_columns.empty()) history = History(options.history_columns);
         sums_.resize(options.metrics.size());  // zeros, unless resume() restored them
         util::InterruptGuard interrupt;
-        auto stop = [&] { return interrupt.requested() || (hooks.should_stop && hooks.should_stop()); };
+        auto stop = [&] { return hooks.should_stop ? hooks.should_stop() : interrupt.requested(); };
         return options.steps > 0 ? run_steps(stop) : run_epochs(stop);
     }
 
