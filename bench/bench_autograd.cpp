@@ -56,9 +56,7 @@ void BM_mlp(benchmark::State& state) {
     set_num_threads(1);
     Rng rng(1);
     auto param = [&](Shape s) {
-        Tensor<float> t = Tensor<float>::empty(s);
-        rng.fill_uniform(t.data(), t.numel(), -0.1f, 0.1f);
-        return Var<float>(t, true);
+        return Var<float>(Tensor<float>::uniform(s, rng, -0.1f, 0.1f), true);
     };
     Var<float> w1 = param({32, 64}), b1 = param({64}), w2 = param({64, 32}), b2 = param({32});
     const Var<float> x = param({64, 32}).detach(), target = param({64, 32}).detach();
@@ -75,14 +73,11 @@ void BM_gradient_penalty(benchmark::State& state) {
     set_num_threads(1);
     Rng rng(2);
     auto param = [&](Shape s) {
-        Tensor<float> t = Tensor<float>::empty(s);
-        rng.fill_uniform(t.data(), t.numel(), -0.05f, 0.05f);
-        return Var<float>(t, true);
+        return Var<float>(Tensor<float>::uniform(s, rng, -0.05f, 0.05f), true);
     };
     std::vector<Var<float>> ps = {param({784, 128}), param({128}), param({128, 32}), param({32}), param({32, 1}),
                                   param({1})};
-    Tensor<float> xt = Tensor<float>::empty(Shape{64, 784});
-    rng.fill_uniform(xt.data(), xt.numel(), 0.0f, 1.0f);
+    Tensor<float> xt = Tensor<float>::uniform(Shape{64, 784}, rng, 0.0f, 1.0f);
     const std::vector<Tensor<float>> seed = {Tensor<float>::ones(Shape{})};
     run_steps(state, [&] {
         for (auto& p : ps) p.zero_grad();

@@ -1,4 +1,4 @@
-// conv1d: ink vs Eigen (explicit im2col + product, col2im) on the GCNN shapes of DESIGN.md section 5,
+// conv1d: ink vs Eigen (explicit im2col + product, col2im) on the GCNN shapes of docs/design.md §6,
 // 'same' padding, stride 1. conv1d/<impl>/<shape>/threads:N runs forward + backward-data +
 // backward-weight (GFLOPS counts all three); conv1d_fwd/<impl>/... runs the forward pass alone.
 #include <benchmark/benchmark.h>

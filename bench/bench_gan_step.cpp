@@ -25,11 +25,9 @@ void critic_step_benchmark(benchmark::State& state, bool penalised) {
     ink::Rng rng(1);
     gan::Critic<float> critic(rng);
     ink::optim::Adam<float> adam(critic.named_parameters(), {.lr = 1e-4, .beta1 = 0.5, .beta2 = 0.999, .eps = 1e-7});
-    ink::Tensor<float> real = ink::Tensor<float>::empty({kBatch, 784}), fake = ink::Tensor<float>::empty({kBatch, 784});
-    ink::Tensor<float> eps = ink::Tensor<float>::empty({kBatch});
-    rng.fill_uniform(real.data(), real.numel(), 0.0f, 1.0f);
-    rng.fill_uniform(fake.data(), fake.numel(), 0.0f, 1.0f);
-    rng.fill_uniform(eps.data(), eps.numel(), 0.0f, 1.0f);
+    const ink::Tensor<float> real = ink::Tensor<float>::uniform({kBatch, 784}, rng, 0.0f, 1.0f);
+    const ink::Tensor<float> fake = ink::Tensor<float>::uniform({kBatch, 784}, rng, 0.0f, 1.0f);
+    const ink::Tensor<float> eps = ink::Tensor<float>::uniform({kBatch}, rng, 0.0f, 1.0f);
     const gan::PenaltyOptions penalty{.enabled = penalised};
     gan::CriticStats s;
     for (auto _ : state) {

@@ -1,4 +1,4 @@
-// SGEMM: ink vs Eigen on the shapes that matter (DESIGN.md section 5), named MxKxN:
+// SGEMM: ink vs Eigen on the shapes that matter (docs/design.md §6, peers' figures), named MxKxN:
 //   640x64x7000      the poem decoder's output layer (B*10 x 64 by 64 x V)
 //   64x640x7000_At   its weight gradient, A transposed (X^T dY)
 //   640x7000x64_Bt   its input gradient, B transposed (dY W^T)

@@ -1,9 +1,9 @@
-// One training step of the poem VAE (DESIGN.md §3, examples/poem_vae) at batch 64 with the real
+// One training step of the poem VAE (docs/design.md §5, examples/poem_vae) at batch 64 with the real
 // vocabulary size V = 7,914 (traditional script) on random character ids: forward, backward, Adam
 // update, exactly as `ink-poem train` runs it. Reports samples/s (items_per_second) and system
 // allocations of tensor storage per step in steady state.
 //   ink-bench --benchmark_filter=poem_vae
-// PyTorch 1.13 on this machine: about 1,200 samples/s on 1 thread and 1,550 on 2 (DESIGN.md §5).
+// PyTorch 1.13 on this machine: about 1,200 samples/s on 1 thread and 1,550 on 2 (docs/design.md §6).
 #include <benchmark/benchmark.h>
 
 #include "../examples/poem_vae/trainer.hpp"

@@ -50,8 +50,7 @@ void BM_train_step_mlp_vae(benchmark::State& state) {
     Rng rng(0);
     MlpVae model(rng);
     optim::RMSprop<float> opt(model.named_parameters(), {.lr = 1e-3});
-    Tensor<float> x = Tensor<float>::empty(Shape{kBatch, kPixels});
-    rng.fill_uniform(x.data(), x.numel(), 0.0f, 1.0f);
+    Tensor<float> x = Tensor<float>::uniform(Shape{kBatch, kPixels}, rng, 0.0f, 1.0f);
 
     float last = 0;
     auto step = [&] {

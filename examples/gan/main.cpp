@@ -49,9 +49,7 @@ void save_png(const ink::util::Image& img, const fs::path& path) {
 
 // n noise vectors (n, 10) uniform in [-1, 1], the generator's input.
 Tensor uniform_noise(index_t n, ink::Rng& rng) {
-    Tensor z = Tensor::empty(ink::Shape{n, kNoise});
-    rng.fill_uniform(z.data(), z.numel(), -1.0f, 1.0f);
-    return z;
+    return Tensor::uniform(ink::Shape{n, kNoise}, rng, -1.0f, 1.0f);
 }
 
 Tensor generate(const Generator<float>& g, const Tensor& z) {
@@ -115,8 +113,8 @@ ClassifierRecord train_classifier_file(const ClassifierOptions& o, const ink::da
     r.train_images = std::min(kEvalImages, data.train.size());
     r.test_images = data.test.size();
     r.fd_train = ink::metrics::frechet_distance(feature_gaussian(c, data.train.images.rows(0, r.train_images)), test);
-    Tensor noise = Tensor::empty(ink::Shape{kEvalImages, kPixels});
-    ink::Rng(o.seed).fork(kEvalStream).fill_uniform(noise.data(), noise.numel(), 0.0f, 1.0f);
+    ink::Rng noise_rng = ink::Rng(o.seed).fork(kEvalStream);
+    const Tensor noise = Tensor::uniform(ink::Shape{kEvalImages, kPixels}, noise_rng, 0.0f, 1.0f);
     r.fd_noise = ink::metrics::frechet_distance(feature_gaussian(c, noise), test);
 
     ink::io::CheckpointInfo info;

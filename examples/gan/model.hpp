@@ -1,5 +1,5 @@
 #pragma once
-// The GAN toy and WGAN-GP of 互怼的艺术 (mnist_gangp.py, fashion_mnist_gangp.py), as DESIGN.md §3 fixes them.
+// The GAN toy and WGAN-GP of 互怼的艺术 (mnist_gangp.py, fashion_mnist_gangp.py), as docs/design.md §5 describes them.
 //
 //   generator  z (B, 10), uniform in [-1, 1] -> Dense 32 ReLU -> Dense 128 ReLU -> Dense 784 sigmoid -> x (B, 784)
 //   critic     x (B, 784) -> Dense 128 ReLU -> Dense 32 ReLU -> Dense 1 (linear) -> score (B, 1)

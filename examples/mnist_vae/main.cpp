@@ -62,9 +62,8 @@ int sample(const std::string& dir, int count, std::uint64_t seed, int c, const s
     INK_CHECK(count >= 1, "--count must be at least 1, got ", count);
     INK_CHECK(c < classes, "--class ", c, " is outside [0, ", classes, ")");
     INK_CHECK(c < 0 || model.conditional(), "--class needs a CVAE; this checkpoint holds a VAE");
-    Tensor z = Tensor::empty(ink::Shape{count, latent});
     ink::Rng rng = ink::Rng(seed).fork(kSampleStream);
-    rng.fill_normal(z.data(), z.numel(), 0.0f, 1.0f);
+    Tensor z = Tensor::normal(ink::Shape{count, latent}, rng, 0.0f, 1.0f);
     if (model.conditional())
         for (index_t k = 0; k < count; ++k) {
             const Tensor mu = class_mean(model, c >= 0 ? c : static_cast<int>(k % classes));

@@ -1,5 +1,5 @@
 #pragma once
-// The models of 变分自编码器(一) (vae_keras.py and cvae_keras.py), as DESIGN.md §3 fixes them.
+// The models of 变分自编码器(一) (vae_keras.py and cvae_keras.py), as docs/design.md §5 describes them.
 //
 // VAE:   x (B, 784) -> Dense 256 ReLU -> mu, logvar (B, L)        encoder q(z|x) = N(mu, exp(logvar))
 //        z = mu + exp(logvar / 2) * eps                            eps ~ N(0, I), the reparameterisation

@@ -18,7 +18,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ink/core/json.hpp"
 #include "ink/core/precision.hpp"
+#include "ink/data/poetry.hpp"
+#include "ink/util/timer.hpp"
 #include "poet.hpp"
 #include "ink/distributed/process.hpp"
 #include "trainer.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The poem VAE of DESIGN.md §3 (the Keras original, vae_shi.py), on NLC tensors:
+// The poem VAE of docs/design.md §5 (the Keras original, vae_shi.py), on NLC tensors:
 //
 //   ids (B, 10) -> embedding (B, 10, 64) -> GCNN -> GCNN -> mean over positions (B, 64)
 //               -> mu (B, 64), logvar (B, 64);  z = mu + exp(logvar / 2) * eps

@@ -17,6 +17,10 @@
 #include <vector>
 
 #include "decode.hpp"
+#include "ink/data/opencc.hpp"
+#include "ink/data/poetry.hpp"
+#include "ink/io/checkpoint.hpp"
+#include "ink/io/safetensors.hpp"
 #include "model.hpp"
 #include "trainer.hpp"  // hyper_from_json
 
@@ -69,9 +73,8 @@ std::vector<Couplet> decode_latents(const PoemVAE<float>& model, const Tensor<fl
 
 // n points of the prior N(0, I), (n, latent).
 inline Tensor<float> prior_sample(index_t n, index_t latent, std::uint64_t seed) {
-    Tensor<float> z = Tensor<float>::empty({n, latent});
-    ink::Rng(seed).fill_normal(z.data(), z.numel(), 0.0f, 1.0f);
-    return z;
+    ink::Rng rng(seed);
+    return Tensor<float>::normal({n, latent}, rng, 0.0f, 1.0f);
 }
 
 // The posterior means of couplets, (couplets, latent).

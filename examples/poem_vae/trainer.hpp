@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ink/core/json.hpp"
+#include "ink/data/batches.hpp"
 #include "ink/train.hpp"
 #include "couplet.hpp"
 #include "model.hpp"

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <numeric>
 #include <set>
 
@@ -131,6 +133,45 @@ TEST_CASE("Rng: normal draws have the right moments, float and double") {
     CHECK(std::abs(fm) < 0.01);
     CHECK(fv == doctest::Approx(1.0).epsilon(0.02));
     CHECK(std::all_of(f.begin(), f.end(), [](float v) { return std::isfinite(v); }));
+}
+
+// The factories must draw exactly what a hand-written empty() + fill would: same bits, same Rng state
+// afterwards (checkpointed runs and the examples' pictures depend on it).
+template <class T>
+void check_random_factories(const Shape& shape) {
+    CAPTURE(shape.str());
+    Rng by_factory(11), by_hand(11);
+    const Tensor<T> u = Tensor<T>::uniform(shape, by_factory, T(-0.5), T(2));
+    const Tensor<T> n = Tensor<T>::normal(shape, by_factory, T(1), T(3));
+    Tensor<T> want_u = Tensor<T>::empty(shape), want_n = Tensor<T>::empty(shape);
+    by_hand.fill_uniform(want_u.data(), want_u.numel(), T(-0.5), T(2));
+    by_hand.fill_normal(want_n.data(), want_n.numel(), T(1), T(3));
+    CHECK(u.shape() == shape);
+    CHECK(n.shape() == shape);
+    CHECK(std::memcmp(u.data(), want_u.data(), sizeof(T) * std::size_t(u.numel())) == 0);
+    CHECK(std::memcmp(n.data(), want_n.data(), sizeof(T) * std::size_t(n.numel())) == 0);
+    CHECK(by_factory.state().counter == by_hand.state().counter);
+    CHECK(std::all_of(u.begin(), u.end(), [](T v) { return v >= T(-0.5) && v < T(2); }));
+    CHECK(std::all_of(n.begin(), n.end(), [](T v) { return std::isfinite(v); }));
+}
+
+TEST_CASE("Tensor::uniform and Tensor::normal: the same draws and Rng state as filling by hand") {
+    for (const Shape& shape : {Shape{1}, Shape{7}, Shape{7, 9}, Shape{65}, Shape{3, 0}, Shape{}}) {
+        check_random_factories<float>(shape);
+        check_random_factories<double>(shape);
+    }
+    // Two factories in a row continue one stream: the second tensor is not a copy of the first.
+    Rng rng(3);
+    const Tensor<float> a = Tensor<float>::uniform(Shape{63}, rng, 0.0f, 1.0f);
+    const Tensor<float> b = Tensor<float>::uniform(Shape{63}, rng, 0.0f, 1.0f);
+    CHECK(!std::equal(a.begin(), a.end(), b.begin()));
+}
+
+TEST_CASE("Tensor::full fills every element with the value") {
+    const Tensor<float> t = Tensor<float>::full(Shape{7, 9}, -2.5f);
+    CHECK(t.numel() == 63);
+    CHECK(std::all_of(t.begin(), t.end(), [](float v) { return v == -2.5f; }));
+    CHECK(Tensor<std::int32_t>::full(Shape{65}, 4)[64] == 4);
 }
 
 TEST_CASE("Rng: shuffle is a permutation and uniform_int stays in range") {

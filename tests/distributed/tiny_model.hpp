@@ -35,10 +35,12 @@ public:
 inline constexpr index_t kSamples = 53, kBatch = 8;
 
 struct TinyData {
-    Tensor<float> x = Tensor<float>::empty({kSamples, 5}), y = Tensor<float>::empty({kSamples, 3});
-    TinyData() {
+    Tensor<float> x = [] {
         Rng rng(77);
-        fill_normal(x, rng, 0.0f, 1.0f);
+        return Tensor<float>::normal({kSamples, 5}, rng, 0.0f, 1.0f);
+    }();
+    Tensor<float> y = Tensor<float>::empty({kSamples, 3});
+    TinyData() {
         for (index_t i = 0; i < kSamples; ++i)  // a mapping the model can learn
             for (index_t j = 0; j < 3; ++j) y(i, j) = 0.5f * x(i, j) - 0.3f * x(i, j + 2) + 0.1f;
     }

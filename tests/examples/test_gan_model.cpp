@@ -15,9 +15,8 @@ using Tensor = ink::Tensor<float>;
 namespace {
 
 Tensor uniform(const ink::Shape& s, std::uint64_t seed, float lo, float hi) {
-    Tensor t = Tensor::empty(s);
-    ink::Rng(seed).fill_uniform(t.data(), t.numel(), lo, hi);
-    return t;
+    ink::Rng rng(seed);
+    return Tensor::uniform(s, rng, lo, hi);
 }
 
 }  // namespace
@@ -101,10 +100,9 @@ TEST_CASE("gan classifier: learns bars whose position is the class; features are
     // 10 classes of 28 x 28 images: a vertical bar at column 2 * class + 2.
     ink::data::LabeledImages d;
     const ink::index_t n = 400;
-    d.images = Tensor(ink::Shape{n, 784});
-    d.labels = ink::Tensor<std::int32_t>::empty(ink::Shape{n});
     ink::Rng noise(4);
-    noise.fill_uniform(d.images.data(), d.images.numel(), 0.0f, 0.3f);
+    d.images = Tensor::uniform(ink::Shape{n, 784}, noise, 0.0f, 0.3f);
+    d.labels = ink::Tensor<std::int32_t>::empty(ink::Shape{n});
     for (ink::index_t i = 0; i < n; ++i) {
         d.labels[i] = static_cast<std::int32_t>(i % 10);
         for (ink::index_t r = 0; r < 28; ++r) d.images(i, r * 28 + 2 * (i % 10) + 2) = 1.0f;

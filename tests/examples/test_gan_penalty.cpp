@@ -16,9 +16,8 @@ using TensorD = ink::Tensor<D>;
 namespace {
 
 TensorD uniform(const ink::Shape& s, std::uint64_t seed, D lo, D hi) {
-    TensorD t = TensorD::empty(s);
-    ink::Rng(seed).fill_uniform(t.data(), t.numel(), lo, hi);
-    return t;
+    ink::Rng rng(seed);
+    return TensorD::uniform(s, rng, lo, hi);
 }
 
 // The penalty's value at x_hat (no graph needed).

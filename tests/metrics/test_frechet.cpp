@@ -55,10 +55,9 @@ TEST_CASE("frechet_distance: non-commuting covariances against the 2 x 2 closed 
 }
 
 TEST_CASE("frechet_distance: singular covariances (a dead feature, fewer samples than dimensions) stay finite") {
-    ink::Tensor<float> x(ink::Shape{5, 8}), y(ink::Shape{5, 8});
     ink::Rng rng(3);
-    rng.fill_uniform(x.data(), x.numel(), 0.0f, 1.0f);
-    rng.fill_uniform(y.data(), y.numel(), 0.0f, 1.0f);
+    ink::Tensor<float> x = ink::Tensor<float>::uniform(ink::Shape{5, 8}, rng, 0.0f, 1.0f);
+    ink::Tensor<float> y = ink::Tensor<float>::uniform(ink::Shape{5, 8}, rng, 0.0f, 1.0f);
     for (ink::index_t i = 0; i < 5; ++i) x(i, 0) = y(i, 0) = 0.0f;  // feature 0 never fires
     const double d = ink::metrics::frechet_distance(ink::metrics::fit_gaussian(x), ink::metrics::fit_gaussian(y));
     CHECK(std::isfinite(d));

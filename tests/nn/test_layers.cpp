@@ -34,9 +34,8 @@ Tensor<double> naive_conv(const Tensor<double>& x, const Tensor<double>& w, cons
 }
 
 Tensor<double> random_tensor(const Shape& s, std::uint64_t seed) {
-    Tensor<double> t(s);
-    Rng(seed).fill_uniform(t.data(), t.numel(), -1.0, 1.0);
-    return t;
+    Rng rng(seed);
+    return Tensor<double>::uniform(s, rng, -1.0, 1.0);
 }
 
 template <class M>

@@ -9,10 +9,8 @@ namespace ink::test {
 
 // A Var<double> of the given shape with values uniform in [lo, hi), from a fixed seed.
 inline Var<double> random_var(const Shape& s, std::uint64_t seed, double lo = -1, double hi = 1) {
-    Tensor<double> t = Tensor<double>::empty(s);
     Rng rng(seed);
-    rng.fill_uniform(t.data(), t.numel(), lo, hi);
-    return Var<double>(t, true);
+    return Var<double>(Tensor<double>::uniform(s, rng, lo, hi), true);
 }
 
 inline void check_grad(const testing::Function& f, const std::vector<Var<double>>& inputs) {

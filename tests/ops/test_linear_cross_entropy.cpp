@@ -25,11 +25,9 @@ TEST_CASE("linear_cross_entropy: gradients of first and second order, every redu
 TEST_CASE("linear_cross_entropy: equals linear + cross_entropy, values and gradients, on a large problem") {
     // Large enough to be split over threads: 96 rows of 3,000 classes.
     Rng rng(64);
-    Tensor<float> xv = Tensor<float>::empty({32, 3, 16}), wv = Tensor<float>::empty({16, 3000}),
-                  bv = Tensor<float>::empty({3000});
-    rng.fill_uniform(xv.data(), xv.numel(), -1.0f, 1.0f);
-    rng.fill_uniform(wv.data(), wv.numel(), -0.5f, 0.5f);
-    rng.fill_uniform(bv.data(), bv.numel(), -0.5f, 0.5f);
+    const Tensor<float> xv = Tensor<float>::uniform({32, 3, 16}, rng, -1.0f, 1.0f);
+    const Tensor<float> wv = Tensor<float>::uniform({16, 3000}, rng, -0.5f, 0.5f);
+    const Tensor<float> bv = Tensor<float>::uniform({3000}, rng, -0.5f, 0.5f);
     Tensor<std::int32_t> t = Tensor<std::int32_t>::empty({32, 3});
     for (auto& id : t) id = std::int32_t(rng.uniform_int(3000));
 

@@ -86,9 +86,7 @@ VD apply(Op op, const VD& a, const VD& b, const VD& c) {
 }
 
 Tensor<D> uniform(const Shape& s, Rng& rng, D lo = -1, D hi = 1) {
-    Tensor<D> t = Tensor<D>::empty(s);
-    rng.fill_uniform(t.data(), t.numel(), lo, hi);
-    return t;
+    return Tensor<D>::uniform(s, rng, lo, hi);
 }
 
 void random_graph(int k, io::TensorDict& out) {
@@ -165,13 +163,11 @@ void mnist_vae(io::TensorDict& out) {
         vae::Model model({.kind = kind, .pixels = 12, .hidden = 8, .latent = 3, .classes = 10}, rng);
         io::TensorDict& d = out;
         randomise(model, rng, 0.5f, k + ".", d);
-        Tensor<float> x = Tensor<float>::empty(Shape{5, 12});
-        rng.fill_uniform(x.data(), x.numel(), 0.0f, 1.0f);
+        Tensor<float> x = Tensor<float>::uniform(Shape{5, 12}, rng, 0.0f, 1.0f);
         Tensor<float> onehot(Shape{5, 10});
         for (index_t b = 0; b < 5; ++b) onehot[b * 10 + (b * 3) % 10] = 1;
         Rng copy = rng;  // the noise the model's normal_sample will draw
-        Tensor<float> eps = Tensor<float>::empty(Shape{5, 3});
-        copy.fill_normal(eps.data(), eps.numel(), 0.0f, 1.0f);
+        Tensor<float> eps = Tensor<float>::normal(Shape{5, 3}, copy, 0.0f, 1.0f);
         const vae::Loss loss = model.loss(Var<float>(x), Var<float>(onehot), rng);
         d.set("input." + k + ".x", x);
         d.set("input." + k + ".onehot", onehot);
@@ -187,8 +183,7 @@ void poem_vae(io::TensorDict& out) {
     Tensor<std::int32_t> ids = Tensor<std::int32_t>::empty(Shape{3, 10});
     for (auto& id : ids) id = std::int32_t(rng.uniform_int(13));
     Rng copy = rng;
-    Tensor<D> eps = Tensor<D>::empty(Shape{3, 4});
-    copy.fill_normal(eps.data(), eps.numel(), 0.0, 1.0);
+    Tensor<D> eps = Tensor<D>::normal(Shape{3, 4}, copy, 0.0, 1.0);
     const auto [loss, parts] = model.loss(ids, rng);
     out.set("input.ids", ids);
     out.set("input.eps", eps);

@@ -24,9 +24,12 @@ constexpr index_t kSamples = 23, kBatch = 5;  // 5 batches per epoch, the last o
 
 // y = x . (1, -2, 0.5) + 0.3, for x uniform in [-1, 1]^3.
 struct Data {
-    Tensor<float> x = Tensor<float>::empty(Shape{kSamples, 3}), y = Tensor<float>::empty(Shape{kSamples, 1});
+    Tensor<float> x = [] {
+        Rng rng(5);
+        return Tensor<float>::uniform(Shape{kSamples, 3}, rng, -1.0f, 1.0f);
+    }();
+    Tensor<float> y = Tensor<float>::empty(Shape{kSamples, 1});
     Data() {
-        Rng(5).fill_uniform(x.data(), x.numel(), -1.0f, 1.0f);
         for (index_t i = 0; i < kSamples; ++i) y(i, 0) = x(i, 0) - 2 * x(i, 1) + 0.5f * x(i, 2) + 0.3f;
     }
 };

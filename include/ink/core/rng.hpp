@@ -156,14 +156,4 @@ private:
     State state_;
 };
 
-// Fills a tensor-like object with uniform / normal values.
-template <class TensorT>
-void fill_uniform(TensorT& t, Rng& rng, typename TensorT::value_type lo, typename TensorT::value_type hi) {
-    rng.fill_uniform(t.data(), t.numel(), lo, hi);
-}
-template <class TensorT>
-void fill_normal(TensorT& t, Rng& rng, typename TensorT::value_type mean, typename TensorT::value_type stddev) {
-    rng.fill_normal(t.data(), t.numel(), mean, stddev);
-}
-
 }  // namespace ink

@@ -16,6 +16,7 @@
 
 #include "ink/core/error.hpp"
 #include "ink/core/memory.hpp"
+#include "ink/core/rng.hpp"
 #include "ink/core/shape.hpp"
 
 namespace ink {
@@ -63,6 +64,18 @@ public:
     static Tensor full(const Shape& shape, T value) {
         Tensor t = empty(shape);
         t.fill(value);
+        return t;
+    }
+    // Random tensors: exactly rng.fill_uniform / fill_normal over numel() values in row-major order,
+    // so they consume the same Philox blocks as filling an empty tensor by hand.
+    static Tensor uniform(const Shape& shape, Rng& rng, T lo, T hi) {
+        Tensor t = empty(shape);
+        rng.fill_uniform(t.data_, t.numel(), lo, hi);
+        return t;
+    }
+    static Tensor normal(const Shape& shape, Rng& rng, T mean, T stddev) {
+        Tensor t = empty(shape);
+        rng.fill_normal(t.data_, t.numel(), mean, stddev);
         return t;
     }
     static Tensor ones(const Shape& shape) { return full(shape, T(1)); }

@@ -12,9 +12,7 @@ template <class T>
 Var<T> normal_sample(const Var<T>& mu, const Var<T>& logvar, Rng& rng) {
     INK_CHECK(mu.shape() == logvar.shape(), "normal_sample: shapes ", mu.shape().str(), " and ",
               logvar.shape().str(), " do not match: expected mu and logvar of the same shape");
-    Tensor<T> eps = Tensor<T>::empty(mu.shape());
-    rng.fill_normal(eps.data(), eps.numel(), T(0), T(1));
-    return mu + exp(logvar * T(0.5)) * Var<T>(std::move(eps));
+    return mu + exp(logvar * T(0.5)) * Var<T>(Tensor<T>::normal(mu.shape(), rng, T(0), T(1)));
 }
 
 }  // namespace ink

@@ -43,9 +43,7 @@ using Function = std::function<Var<double>(const std::vector<Var<double>>&)>;
 namespace detail {
 
 inline Tensor<double> random_like(const Shape& s, Rng& rng) {
-    Tensor<double> t = Tensor<double>::empty(s);
-    rng.fill_uniform(t.data(), t.numel(), -1.0, 1.0);
-    return t;
+    return Tensor<double>::uniform(s, rng, -1.0, 1.0);
 }
 
 // <u, y> as a Var (a scalar).
