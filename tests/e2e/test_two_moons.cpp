@@ -78,8 +78,10 @@ TEST_CASE("e2e: an MLP learns two moons to > 99% accuracy") {
 
 TEST_CASE("e2e: the MLP's gradients match central differences") {
     Rng rng(7);
-    const auto [x, y] = two_moons<double>(16, 0.1, rng);
+    // Named members, not a structured binding: clang 14 cannot capture a binding in the lambda.
+    const std::pair<Tensor<double>, Tensor<double>> moons = two_moons<double>(16, 0.1, rng);
     Mlp<double> model(rng);
-    const Var<double> vx(x);
+    const Var<double> vx(moons.first);
+    const Tensor<double>& y = moons.second;
     test::check_model_gradients(model, [&] { return binary_cross_entropy_with_logits(model(vx), y); });
 }

@@ -28,7 +28,9 @@ TEST_CASE("gan: the original's layers, initialisation and parameter counts") {
     CHECK(g.critic.num_parameters() == 784 * 128 + 128 + 128 * 32 + 32 + 32 + 1);
     CHECK(g.named_parameters().front().first == "generator.dense1.weight");
     CHECK(g.named_parameters().back().first == "critic.dense3.bias");
-    for (const auto& [name, p] : g.named_parameters()) {
+    for (const auto& named : g.named_parameters()) {
+        const std::string& name = named.first;  // not a structured binding: CAPTURE is a lambda
+        const auto& p = named.second;
         CAPTURE(name);
         const auto [lo, hi] = std::minmax_element(p.value().begin(), p.value().end());
         if (name.ends_with("bias")) {

@@ -54,7 +54,9 @@ TEST_CASE("gan: the penalty's gradient with respect to every critic weight match
         critic.zero_grad();
         p.backward();
         int nonzero = 0;
-        for (auto& [name, w] : critic.named_parameters()) {
+        for (auto& named : critic.named_parameters()) {
+            const std::string& name = named.first;  // not a structured binding: CAPTURE is a lambda
+            auto& w = named.second;
             CAPTURE(name);
             for (ink::index_t k = 0; k < w.numel(); ++k) {
                 const D saved = w.value()[k], h = 1e-6;

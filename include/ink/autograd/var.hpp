@@ -143,12 +143,15 @@ public:
 
     bool defined() const { return node_ != nullptr; }
 
-    // The forward value (optimizers update it in place).
-    const Tensor<T>& value() const { return checked()->value; }
-    Tensor<T>& value() { return checked()->value; }
+    // The forward value (optimizers update it in place). On a temporary Var the value comes back by
+    // value (sharing storage), so `for (T e : grad(f, x).value())` cannot read a freed node.
+    const Tensor<T>& value() const& { return checked()->value; }
+    Tensor<T>& value() & { return checked()->value; }
+    Tensor<T> value() && { return checked()->value; }
     // The gradient accumulated by backward(); an undefined tensor until a backward reaches this Var.
-    const Tensor<T>& grad() const { return checked()->grad; }
-    Tensor<T>& grad() { return checked()->grad; }
+    const Tensor<T>& grad() const& { return checked()->grad; }
+    Tensor<T>& grad() & { return checked()->grad; }
+    Tensor<T> grad() && { return checked()->grad; }
 
     // False for an undefined Var.
     bool requires_grad() const { return node_ && node_->requires_grad; }
