@@ -7,7 +7,7 @@
 #include "../../bench/eigen_baselines.hpp"
 #include "ink/core/threads.hpp"
 #include "ink/kernels/conv1d.hpp"
-#include "support/check.hpp"
+#include "support/kernel_cases.hpp"
 
 using namespace ink;
 using kernels::Conv1dParams;
@@ -16,16 +16,7 @@ using ink::Padding;
 namespace {
 
 // The definition, summed in long double: y[b,t,o] = bias[o] + sum_{k,c} x[b, t*s + k*d - pl, c] w[k,c,o].
-// fn(b, t, k, s) is called for every output position and tap whose input row s is inside [0, L).
-template <class Fn>
-void for_each_window(const Conv1dParams& p, Fn&& fn) {
-    for (index_t b = 0; b < p.batch; ++b)
-        for (index_t t = 0; t < p.length_out(); ++t)
-            for (index_t k = 0; k < p.kernel; ++k) {
-                const index_t s = t * p.stride + k * p.dilation - p.pad_left;
-                if (s >= 0 && s < p.length) fn(b, t, k, s);
-            }
-}
+using test::for_each_window;
 
 template <class T>
 struct Naive {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ink/kernels/conv1d_bf16.hpp"
-#include "support/check.hpp"
+#include "support/kernel_cases.hpp"
 
 using namespace ink;
 using kernels::Conv1dParams;
@@ -35,25 +35,10 @@ struct Reference {
     }
 };
 
-template <class Fn>
-void for_each_window(const Conv1dParams& p, Fn&& fn) {
-    for (index_t b = 0; b < p.batch; ++b)
-        for (index_t t = 0; t < p.length_out(); ++t)
-            for (index_t k = 0; k < p.kernel; ++k) {
-                const index_t s = t * p.stride + k * p.dilation - p.pad_left;
-                if (s >= 0 && s < p.length) fn(b, t, k, s);
-            }
-}
-
-double gamma(double n) {
-    const double u = std::ldexp(1.0, -24);
-    return n * u / (1 - n * u);
-}
-
 // got = ref.sum + base within the bound, for depth D.
 void check_bound(const std::vector<float>& got, const Reference& ref, const std::vector<float>& base, index_t depth,
                  const char* what) {
-    const double g = gamma(double(depth) + 2 * std::ceil(double(depth) / 256.0) + 1);
+    const double g = test::float_summation_gamma(double(depth) + 2 * std::ceil(double(depth) / 256.0) + 1);
     for (std::size_t i = 0; i < got.size(); ++i) {
         const double want = ref.sum[i] + base[i];
         const double bound = g * (ref.magnitude[i] + std::abs(double(base[i]))) + 1e-30;
@@ -82,7 +67,7 @@ std::vector<std::vector<float>> run(const Conv1dParams& p, std::uint64_t seed) {
     kernels::conv1d_backward_weight<float, Arith>(p, x.data(), dy.data(), dw.data(), true);
 
     Reference ry(y.size()), rdx(dx.size()), rdw(dw.size());
-    for_each_window(p, [&](index_t b, index_t t, index_t k, index_t s) {
+    test::for_each_window(p, [&](index_t b, index_t t, index_t k, index_t s) {
         for (index_t c = 0; c < Ci; ++c)
             for (index_t o = 0; o < Co; ++o) {
                 const float xv = x[(b * p.length + s) * Ci + c], wv = w[(k * Ci + c) * Co + o];

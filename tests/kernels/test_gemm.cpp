@@ -9,7 +9,7 @@
 
 #include "ink/core/threads.hpp"
 #include "ink/kernels/gemm.hpp"
-#include "support/check.hpp"
+#include "support/kernel_cases.hpp"
 
 using namespace ink;
 using kernels::Trans;
@@ -17,17 +17,7 @@ using kernels::Trans;
 namespace {
 
 template <class T>
-struct Case {
-    Trans ta, tb;
-    index_t M, N, K;
-    T alpha, beta;
-    index_t pad = 0;  // extra columns in every leading dimension
-    index_t lda() const { return (ta == Trans::No ? K : M) + pad; }
-    index_t ldb() const { return (tb == Trans::No ? N : K) + pad; }
-    index_t ldc() const { return N + pad; }
-    index_t a_size() const { return (ta == Trans::No ? M : K) * lda(); }
-    index_t b_size() const { return (tb == Trans::No ? K : N) * ldb(); }
-};
+using Case = test::GemmCase<T>;
 
 // Accumulates in long double, so the reference is exact to well below the tolerance.
 template <class T>
@@ -35,11 +25,7 @@ std::vector<T> naive(const Case<T>& c, const std::vector<T>& A, const std::vecto
     for (index_t i = 0; i < c.M; ++i)
         for (index_t j = 0; j < c.N; ++j) {
             long double s = 0;
-            for (index_t k = 0; k < c.K; ++k) {
-                const T a = c.ta == Trans::No ? A[i * c.lda() + k] : A[k * c.lda() + i];
-                const T b = c.tb == Trans::No ? B[k * c.ldb() + j] : B[j * c.ldb() + k];
-                s += (long double)a * b;
-            }
+            for (index_t k = 0; k < c.K; ++k) s += (long double)c.a(A, i, k) * c.b(B, k, j);
             T& cij = C[i * c.ldc() + j];
             cij = T(c.alpha * s + (c.beta == T(0) ? 0.0L : (long double)c.beta * cij));
         }
@@ -65,27 +51,13 @@ std::vector<T> eigen(const Case<T>& c, const std::vector<T>& A, const std::vecto
 
 template <class T>
 void check_case(const Case<T>& c, std::uint64_t seed) {
-    CAPTURE(c.M);
-    CAPTURE(c.N);
-    CAPTURE(c.K);
-    CAPTURE(int(c.ta));
-    CAPTURE(int(c.tb));
-    CAPTURE(c.alpha);
-    CAPTURE(c.beta);
-    CAPTURE(c.pad);
-    const auto A = test::random_vector<T>(c.a_size(), seed);
-    const auto B = test::random_vector<T>(c.b_size(), seed + 1);
-    auto C0 = test::random_vector<T>(c.M * c.ldc(), seed + 2);
-    if (c.beta == T(0)) std::fill(C0.begin(), C0.end(), std::numeric_limits<T>::quiet_NaN());
+    INFO(c.describe());
+    const test::GemmInputs<T> in(c, seed);
+    const std::vector<T>&A = in.A, &B = in.B, &C0 = in.C0;
     std::vector<T> C = C0;
     kernels::gemm<T>(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), c.lda(), B.data(), c.ldb(), c.beta, C.data(),
                      c.ldc());
-    // Padding columns of C must be untouched; compare whole rows (NaN padding compares as itself).
-    for (index_t i = 0; i < c.M; ++i)
-        for (index_t j = c.N; j < c.ldc(); ++j) {
-            const T got = C[i * c.ldc() + j], want = C0[i * c.ldc() + j];
-            REQUIRE(((std::isnan(got) && std::isnan(want)) || got == want));
-        }
+    test::require_padding_untouched(c, C, C0);
     const T tol = test::tolerance<T>(c.K) * std::max<T>(1, std::abs(c.alpha));
     auto valid = [&](const std::vector<T>& v) {
         std::vector<T> out;

@@ -22,7 +22,7 @@
 #include "ink/core/rng.hpp"
 #include "ink/core/threads.hpp"
 #include "ink/kernels/gemm_bf16.hpp"
-#include "support/check.hpp"
+#include "support/kernel_cases.hpp"
 
 using namespace ink;
 using kernels::Trans;
@@ -56,52 +56,25 @@ float reference_bf16(float x) {
     return (to_bits(down) >> 16) & 1 ? up : down;
 }
 
-struct Case {
-    Trans ta, tb;
-    index_t M, N, K;
-    float alpha, beta;
-    index_t pad = 0;
-    index_t lda() const { return (ta == Trans::No ? K : M) + pad; }
-    index_t ldb() const { return (tb == Trans::No ? N : K) + pad; }
-    index_t ldc() const { return N + pad; }
-};
-
-double gamma(double n) {
-    const double u = std::ldexp(1.0, -24);
-    return n * u / (1 - n * u);
-}
+using Case = test::GemmCase<float>;
 
 // Runs gemm_bf16 on c and checks every output against the bound of the header comment, and the
 // padding columns of C for being untouched.
 std::vector<float> check_case(const Case& c, std::uint64_t seed) {
-    CAPTURE(c.M);
-    CAPTURE(c.N);
-    CAPTURE(c.K);
-    CAPTURE(int(c.ta));
-    CAPTURE(int(c.tb));
-    CAPTURE(c.alpha);
-    CAPTURE(c.beta);
-    CAPTURE(c.pad);
-    const auto A = test::random_vector<float>((c.ta == Trans::No ? c.M : c.K) * c.lda(), seed);
-    const auto B = test::random_vector<float>((c.tb == Trans::No ? c.K : c.N) * c.ldb(), seed + 1);
-    auto C0 = test::random_vector<float>(c.M * c.ldc(), seed + 2);
-    if (c.beta == 0) std::fill(C0.begin(), C0.end(), std::numeric_limits<float>::quiet_NaN());
+    INFO(c.describe());
+    const test::GemmInputs<float> in(c, seed);
+    const std::vector<float>&A = in.A, &B = in.B, &C0 = in.C0;
     std::vector<float> C = C0;
     kernels::gemm_bf16(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), c.lda(), B.data(), c.ldb(), c.beta, C.data(),
                        c.ldc());
     const double blocks = std::ceil(double(c.K) / 256.0);
-    const double g = gamma(double(c.K) + 2 * blocks);
+    const double g = test::float_summation_gamma(double(c.K) + 2 * blocks);
+    test::require_padding_untouched(c, C, C0);
     for (index_t i = 0; i < c.M; ++i) {
-        for (index_t j = c.N; j < c.ldc(); ++j) {  // padding columns: untouched
-            const float got = C[i * c.ldc() + j], was = C0[i * c.ldc() + j];
-            REQUIRE(((std::isnan(got) && std::isnan(was)) || got == was));
-        }
         for (index_t j = 0; j < c.N; ++j) {
             double sum = 0, magnitude = 0;
             for (index_t k = 0; k < c.K; ++k) {
-                const float a = c.ta == Trans::No ? A[i * c.lda() + k] : A[k * c.lda() + i];
-                const float b = c.tb == Trans::No ? B[k * c.ldb() + j] : B[j * c.ldb() + k];
-                const double p = double(reference_bf16(a)) * double(reference_bf16(b));
+                const double p = double(reference_bf16(c.a(A, i, k))) * double(reference_bf16(c.b(B, k, j)));
                 sum += p;
                 magnitude += std::abs(p);
             }
