@@ -47,7 +47,7 @@ inline Penalty parse_penalty(const std::string& s) {
 }
 
 // The original's initialisation: weights uniform in [-0.05, 0.05], biases zero.
-inline ink::nn::LinearOptions original_init() {
+inline ink::nn::ParameterOptions original_init() {
     return {.weight_init = ink::nn::Init::uniform(0.05), .bias_init = ink::nn::Init::zeros()};
 }
 

@@ -9,20 +9,14 @@
 
 namespace ink::nn {
 
-// The layer's parameters; the convolution itself takes ink::Conv1dOptions.
-struct Conv1dParameters {
-    bool bias = true;
-    Init weight_init = Init::glorot_uniform();
-    Init bias_init = Init::zeros();
-};
-
 template <class T>
 class Conv1d : public Module<T> {
 public:
-    Var<T> weight, bias;  // bias is undefined when parameters.bias is false
+    Var<T> weight, bias;  // bias is undefined when o.bias is false
 
+    // `conv` sets the convolution (padding, stride, dilation), `o` the parameters (bias, inits).
     Conv1d(index_t in_channels, index_t out_channels, index_t kernel, Rng& rng, Conv1dOptions conv = {},
-           Conv1dParameters o = {})
+           ParameterOptions o = {})
         : opts_(conv) {
         INK_CHECK(in_channels > 0 && out_channels > 0 && kernel > 0, "Conv1d: expected positive sizes, got ",
                   in_channels, " -> ", out_channels, " channels, kernel ", kernel);

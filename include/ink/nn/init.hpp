@@ -65,4 +65,11 @@ private:
     double a_, b_;  // uniform: limit; normal: mean, stddev
 };
 
+// How a layer with a weight and an optional bias (nn::Linear, nn::Conv1d) makes its parameters.
+struct ParameterOptions {
+    bool bias = true;
+    Init weight_init = Init::glorot_uniform();
+    Init bias_init = Init::zeros();
+};
+
 }  // namespace ink::nn

@@ -8,18 +8,12 @@
 
 namespace ink::nn {
 
-struct LinearOptions {
-    bool bias = true;
-    Init weight_init = Init::glorot_uniform();
-    Init bias_init = Init::zeros();
-};
-
 template <class T>
 class Linear : public Module<T> {
 public:
-    Var<T> weight, bias;  // bias is undefined when options.bias is false
+    Var<T> weight, bias;  // bias is undefined when o.bias is false
 
-    Linear(index_t in, index_t out, Rng& rng, LinearOptions o = {}) : in_(in), out_(out) {
+    Linear(index_t in, index_t out, Rng& rng, ParameterOptions o = {}) : in_(in), out_(out) {
         INK_CHECK(in > 0 && out > 0, "Linear: expected positive sizes, got ", in, " -> ", out);
         weight = this->register_parameter("weight", o.weight_init.make<T>(Shape{in, out}, in, out, rng));
         if (o.bias) bias = this->register_parameter("bias", o.bias_init.make<T>(Shape{out}, in, out, rng));
