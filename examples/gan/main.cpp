@@ -25,6 +25,7 @@
 #include "ink/train.hpp"
 #include "ink/util.hpp"
 #include "ink/core/precision.hpp"
+#include "iteration.hpp"
 #include "model.hpp"
 
 namespace gan {
@@ -40,23 +41,10 @@ constexpr std::uint64_t kDataStream = 1, kNoiseStream = 2, kGridStream = 3, kEva
 // Images on each side of a Fréchet distance: 10,000 generated against the test set (fashion-MNIST's
 // 10,000; the digits' test split has only 2,000).
 constexpr index_t kEvalImages = 10000;
-constexpr index_t kNoise = kGeneratorWidths.input, kPixels = kGeneratorWidths.output;
 
 void save_png(const ink::util::Image& img, const fs::path& path) {
     fs::create_directories(path.parent_path());
     ink::util::write_png(img, path.string());
-}
-
-// n noise vectors (n, 10) uniform in [-1, 1], the generator's input.
-Tensor uniform_noise(index_t n, ink::Rng& rng) {
-    return Tensor::uniform(ink::Shape{n, kNoise}, rng, -1.0f, 1.0f);
-}
-
-Tensor generate(const Generator<float>& g, const Tensor& z) {
-    ink::NoGradGuard no_grad;
-    Tensor x = Tensor::empty(ink::Shape{z.dim(0), kPixels});
-    for_each_chunk(z.dim(0), [&](index_t begin, index_t end) { x.rows(begin, end).copy_from(g(Var(z.rows(begin, end))).value()); });
-    return x;
 }
 
 // ---- the Fréchet distance's feature extractor ------------------------------------------------------
@@ -218,7 +206,9 @@ struct TrainOptions {
     bool resume = false;
 };
 
-int train(const TrainOptions& o) {
+// As one rank of an mpirun job: --batch is global, each rank trains on its slice (iteration.hpp);
+// rank 0 alone evaluates, draws and writes files (docs/distributed.md).
+int train(const TrainOptions& o, ink::distributed::Process& process) {
     const Settings& s = o.settings;
     const Loss loss = s.loss_kind();
     const PenaltyOptions penalty = s.penalty_options();
@@ -230,20 +220,24 @@ int train(const TrainOptions& o) {
         INK_CHECK(saved.to_json() == s.to_json(), "--resume: the checkpoint in '", out.string(), "' was trained with ",
                   saved.to_json().dump(), ", not ", s.to_json().dump());
     }
+    process.local_batch(s.batch);
     ink::set_num_threads(o.threads);
-    fs::create_directories(out);
+    const bool rank0 = process.writes_files();
+    if (rank0) fs::create_directories(out);
     const ink::data::ImageDataset data = ink::data::load_image_dataset(s.dataset);
 
-    // The Fréchet distance's yardstick: the classifier's features of the test images.
+    // The Fréchet distance's yardstick: the classifier's features of the test images (rank 0 only;
+    // under mpirun the others wait for it in the first collective, INK_MPI_TIMEOUT).
     ink::Rng classifier_init(s.seed);
     Classifier classifier(classifier_init);
     const fs::path classifier_path = o.classifier.empty() ? default_classifier(s.dataset) : fs::path(o.classifier);
-    if (!fs::exists(classifier_path)) {
+    if (rank0 && !fs::exists(classifier_path)) {
         std::cout << "no feature extractor '" << classifier_path.string() << "' yet: training it first (ink-gan classifier)\n";
         train_classifier_file({.dataset = s.dataset, .path = classifier_path.string(), .threads = o.threads}, data);
     }
-    const ClassifierRecord record = load_classifier(classifier_path, classifier, s.dataset);
-    const ink::metrics::Gaussian test_features = feature_gaussian(classifier, data.test.images);
+    const ClassifierRecord record = rank0 ? load_classifier(classifier_path, classifier, s.dataset) : ClassifierRecord{};
+    const ink::metrics::Gaussian test_features =
+        rank0 ? feature_gaussian(classifier, data.test.images) : ink::metrics::Gaussian{};
     const Tensor eval_noise = [&] {
         ink::Rng rng = ink::Rng(s.seed).fork(kEvalStream);
         return uniform_noise(kEvalImages, rng);
@@ -285,9 +279,11 @@ int train(const TrainOptions& o) {
     };
     if (o.resume) {
         frechet = Frechet::from_json(json::parse(ink::train::field(loop.resume(), "gan.frechet", loop.options.checkpoint)));
-        std::cout << "resuming " << loop.options.checkpoint << " at iteration " << loop.step() << "\n";
+        if (rank0) std::cout << "resuming " << loop.options.checkpoint << " at iteration " << loop.step() << "\n";
     }
-    std::printf("%s: %lld + %lld parameters, %lld training images, %d critic steps of %lld images per generator step, "
+    ink::distributed::ParallelLoop<float> parallel(loop, process);
+    process.replicate(gan, adam, {{"gan.settings", s.to_json().dump()}});
+    if (rank0) std::printf("%s: %lld + %lld parameters, %lld training images, %d critic steps of %lld images per generator step, "
                 "%lld generator iterations, %d thread(s), writing to %s\n"
                 "Fréchet distance scale (classifier with %.2f%% test accuracy): training images %.2f, uniform noise %.1f\n",
                 s.describe().c_str(), static_cast<long long>(gan.generator.num_parameters()),
@@ -299,29 +295,15 @@ int train(const TrainOptions& o) {
     auto grid = [&](index_t n, int cols) {
         return ink::util::image_grid(generate(gan.generator, grid_noise.rows(0, n)), {.cols = cols, .scale = 2});
     };
-    Tensor real = Tensor::empty(ink::Shape{s.batch, kPixels});
-    Tensor eps = Tensor::empty(ink::Shape{s.batch});
-    // One generator iteration: critic_steps critic updates on fresh batches, then one generator update;
-    // the curves keep the last critic step's numbers.
-    loop.hooks.step = [&](std::span<const index_t>, std::span<double> m) {
-        const std::int64_t it = loop.step();
-        CriticStats c;
-        for (int k = 0; k < s.critic_steps; ++k) {
-            ink::data::gather_rows(data.train.images, loop.next_batch(), real);
-            const Tensor fake = generate(gan.generator, uniform_noise(s.batch, noise));
-            noise.fill_uniform(eps.data(), eps.numel(), 0.0f, 1.0f);
-            adam.set_steps(it * s.critic_steps + k);
-            c = critic_step(gan.critic, adam, loss, penalty, real, fake, eps);
-        }
-        adam.set_steps(it);
-        m[1] = generator_step(gan.generator, gan.critic, adam, loss, uniform_noise(s.batch, noise));
-        m[0] = c.loss, m[2] = c.penalty, m[3] = c.gap;
-        return s.batch * s.critic_steps;
-    };
+    // The curves keep the last critic step's numbers.
+    Iteration iteration(gan, adam, loop, parallel, data.train.images, noise,
+                        {.loss = loss, .penalty = penalty, .critic_steps = s.critic_steps, .batch = s.batch});
+    loop.hooks.step = [&](std::span<const index_t>, std::span<double> m) { return iteration(m); };
     loop.hooks.end_period = [](const ink::train::Period& p) {
         return std::vector<double>{double(p.index), p.means[0], p.means[1], p.means[2], p.means[3]};
     };
     loop.hooks.after_step = [&](std::int64_t it) {  // evaluations and pictures, then a checkpoint
+        if (!rank0) return false;
         const bool grid_due = it % o.grid_every == 0, fd_due = it % o.fd_every == 0 || it == o.iterations;
         if (fd_due) {
             frechet.iteration.push_back(double(it));
@@ -335,11 +317,12 @@ int train(const TrainOptions& o) {
         }
         return grid_due || fd_due;
     };
-    if (loop.run() == ink::train::Outcome::stopped) {
-        std::cout << "interrupted at iteration " << loop.step() << ": saved " << loop.options.checkpoint
+    if (parallel.run() == ink::train::Outcome::stopped) {
+        if (rank0) std::cout << "interrupted at iteration " << loop.step() << ": saved " << loop.options.checkpoint
                   << "; continue with the same command and --resume\n";
         return 130;
     }
+    if (!rank0) return 0;
     save_png(grid(100, 10), out / "final.png");
     const double seconds = loop.total_seconds();
     std::printf("%lld iterations in %.0f s of training (%.1f ms per generator iteration); Fréchet distance %.2f "
@@ -380,6 +363,7 @@ int compare(const std::vector<std::string>& runs, const std::string& file) {
 }  // namespace gan
 
 int main(int argc, char** argv) {
+    ink::distributed::Process process(argc, argv);  // one rank of an mpirun job, or a plain process
     CLI::App app{"ink-gan: the GAN toy and WGAN-GP of 互怼的艺术 on fashion-MNIST and MNIST digits"};
     app.require_subcommand(1);
 
@@ -435,12 +419,11 @@ int main(int argc, char** argv) {
     try {
         if (*train) {
             const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
-            return gan::train(t);
+            return gan::train(t, process);
         }
         if (*cls) return gan::classifier_command(c);
         return gan::compare(runs, file);
     } catch (const std::exception& e) {  // ink::Error and the standard library's
-        std::cerr << "ink-gan: error: " << e.what() << "\n";
-        return 1;
+        return process.fail("ink-gan: error", e);
     }
 }

@@ -20,6 +20,7 @@
 // discriminator minimises the binary cross-entropy BCE(D(real), 1) + BCE(D(fake), 0) and the generator
 // the non-saturating BCE(D(fake), 1). From logits, BCE(l, 1) = softplus(-l) and BCE(l, 0) = softplus(l).
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -173,7 +174,8 @@ ink::Var<T> gradient_penalty(const CriticFn& critic, const ink::Tensor<T>& x_hat
 
 // ---- training steps --------------------------------------------------------------------------------
 // Both take a step of `optimizer`, which may also hold the other network's parameters: they first
-// drop every gradient it holds, and Optimizer::step() skips parameters without one.
+// drop every gradient it holds, and Optimizer::step() skips parameters without one. after_backward
+// (may be empty) runs between backward and the step: data-parallel runs average the gradients there.
 
 struct CriticStats {
     double loss = 0;      // the critic's loss without the penalty
@@ -191,7 +193,8 @@ struct PenaltyOptions {
 // interpolates of weights eps (B) when enabled.
 template <class T>
 CriticStats critic_step(const Critic<T>& critic, ink::optim::Optimizer<T>& optimizer, Loss loss, const PenaltyOptions& penalty,
-                        const ink::Tensor<T>& real, const ink::Tensor<T>& fake, const ink::Tensor<T>& eps) {
+                        const ink::Tensor<T>& real, const ink::Tensor<T>& fake, const ink::Tensor<T>& eps,
+                        const std::function<void()>& after_backward = {}) {
     const ink::Var<T> d_real = critic(ink::Var<T>(real)), d_fake = critic(ink::Var<T>(fake));  // (B, 1) each
     ink::Var<T> total = critic_loss(loss, d_real, d_fake);
     CriticStats s;
@@ -204,6 +207,7 @@ CriticStats critic_step(const Critic<T>& critic, ink::optim::Optimizer<T>& optim
     }
     optimizer.zero_grad();
     total.backward();
+    if (after_backward) after_backward();
     optimizer.step();
     return s;
 }
@@ -211,11 +215,12 @@ CriticStats critic_step(const Critic<T>& critic, ink::optim::Optimizer<T>& optim
 // One update of the generator from noise z (B, 10), through the frozen critic; returns its loss.
 template <class T>
 double generator_step(const Generator<T>& generator, const Critic<T>& critic, ink::optim::Optimizer<T>& optimizer, Loss loss,
-                      const ink::Tensor<T>& z) {
+                      const ink::Tensor<T>& z, const std::function<void()>& after_backward = {}) {
     const Frozen<T> frozen(critic);
     const ink::Var<T> l = generator_loss(loss, critic(generator(ink::Var<T>(z))));
     optimizer.zero_grad();
     l.backward();
+    if (after_backward) after_backward();
     optimizer.step();
     return double(l.item());
 }

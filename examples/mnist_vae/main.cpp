@@ -28,8 +28,8 @@ Dataset load_dataset(const std::string& name, const std::string& dir_option) {
 
 // ---- train: load the data; the first Ctrl-C stops cleanly --------------------------------------
 
-int train(const TrainOptions& o, const std::string& data_dir) {
-    return train(load_dataset(o.settings.dataset, data_dir), o, {}) ? 0 : 130;  // the loop stops on Ctrl-C
+int train(const TrainOptions& o, const std::string& data_dir, ink::distributed::Process& process) {
+    return train(load_dataset(o.settings.dataset, data_dir), o, {}, process) ? 0 : 130;  // the loop stops on Ctrl-C
 }
 
 // ---- pictures and sample: from a checkpoint --------------------------------------------------------
@@ -77,6 +77,7 @@ int sample(const std::string& dir, int count, std::uint64_t seed, int c, const s
 }  // namespace vae
 
 int main(int argc, char** argv) {
+    ink::distributed::Process process(argc, argv);  // one rank of an mpirun job, or a plain process
     CLI::App app{"ink-vae: the VAE and conditional VAE of 变分自编码器(一) on MNIST digits and fashion-MNIST"};
     app.require_subcommand(1);
 
@@ -123,15 +124,11 @@ int main(int argc, char** argv) {
     try {
         if (*train) {
             const ink::MatmulPrecision guard(ink::parse_precision(precision, "--precision"));
-            return vae::train(t, train_data_dir);
+            return vae::train(t, train_data_dir, process);
         }
         if (*pics) return vae::pictures(dir, data_dir, classes);
         return vae::sample(dir, count, seed, sample_class, file);
-    } catch (const ink::Error& e) {
-        std::cerr << "ink-vae: error: " << e.what() << "\n";
-        return 1;
-    } catch (const std::exception& e) {
-        std::cerr << "ink-vae: error: " << e.what() << "\n";
-        return 1;
+    } catch (const std::exception& e) {  // ink::Error and the standard library's
+        return process.fail("ink-vae: error", e);
     }
 }

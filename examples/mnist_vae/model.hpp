@@ -85,8 +85,12 @@ public:
     // The negative ELBO of a batch with one sample of z per image drawn from `rng`. onehot (B, 10) is
     // used by the CVAE only (pass an undefined Var for the VAE).
     Loss loss(const Var& x, const Var& onehot, ink::Rng& rng) const {
+        return loss(x, onehot, ink::Tensor<float>::normal(ink::Shape{x.dim(0), config_.latent}, rng, 0.0f, 1.0f));
+    }
+    // The same with the noise eps (B, L) ~ N(0, I) given.
+    Loss loss(const Var& x, const Var& onehot, const ink::Tensor<float>& eps) const {
         const Posterior q = encode(x);
-        const Var z = ink::normal_sample(q.mu, q.logvar, rng);
+        const Var z = ink::normal_sample(q.mu, q.logvar, eps);
         const float batch = static_cast<float>(x.dim(0));
         const Var reconstruction =
             ink::binary_cross_entropy_with_logits(decode_logits(z), x.value(), ink::Reduction::Sum) / batch;

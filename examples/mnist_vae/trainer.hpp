@@ -14,6 +14,7 @@
 
 #include "ink/data/image_datasets.hpp"
 #include "ink/data.hpp"
+#include "ink/distributed/parallel_loop.hpp"
 #include "ink/io.hpp"
 #include "ink/optim/rmsprop.hpp"
 #include "ink/train.hpp"
@@ -178,8 +179,10 @@ inline std::vector<int> manifold_classes(const Model& model, std::vector<int> re
 // Trains on `data` (the data set o.settings.dataset names), checkpointing to the output directory after
 // every epoch, then draws the pictures. `stop` (may be empty) is polled after every step, besides Ctrl-C;
 // once it returns true the run saves a checkpoint and returns false, and `resume` continues it exactly.
-// Returns true when all epochs are done.
-inline bool train(const Dataset& data, const TrainOptions& o, const std::function<bool()>& stop) {
+// Returns true when all epochs are done. As one rank of an mpirun job (`process`), it trains on its
+// slice of every global batch (--batch) and only rank 0 prints and writes files (docs/distributed.md).
+inline bool train(const Dataset& data, const TrainOptions& o, const std::function<bool()>& stop,
+                  ink::distributed::Process& process) {
     const Settings& s = o.settings;
     const fs::path out = o.out.empty() ? fs::path("runs") / ("vae-" + s.dataset + "-" + s.model) : fs::path(o.out);
     if (o.resume) {
@@ -189,7 +192,10 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
     }
     const int epochs = o.epochs > 0 ? o.epochs : (s.model == "vae" ? 50 : 100);
     INK_CHECK(s.latent >= 1 && s.batch >= 1 && s.lr > 0, "expected --latent >= 1, --batch >= 1 and --lr > 0");
+    process.local_batch(s.batch);
     ink::set_num_threads(o.threads);
+    std::ostream quiet(nullptr);  // ranks other than 0 say nothing
+    std::ostream& log = process.writes_files() ? std::cout : quiet;
 
     ink::Rng init(s.seed);
     Model model(s.model_config(), init);
@@ -211,10 +217,12 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
     loop.hooks.should_stop = stop;
     if (o.resume) {
         loop.resume();
-        std::cout << "resuming " << loop.options.checkpoint << ": " << loop.epoch() << " epochs done, "
+        log << "resuming " << loop.options.checkpoint << ": " << loop.epoch() << " epochs done, "
                   << loop.position() << " images into the next\n";
     }
-    std::cout << describe(s) << ": " << model.num_parameters() << " parameters, " << data.train.size()
+    ink::distributed::ParallelLoop<float> parallel(loop, process);
+    process.replicate(model, optimizer, {{"vae.settings", s.to_json().dump()}});
+    log << describe(s) << ": " << model.num_parameters() << " parameters, " << data.train.size()
               << " training and " << data.test.size() << " test images, " << epochs << " epochs, "
               << o.threads << " thread(s), writing to " << out.string() << "\n"
               << "the test images' pixel entropy, the least reconstruction loss possible, is "
@@ -223,17 +231,21 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
     // The batch buffers are allocated once; gather_rows fills them and returns views.
     Tensor x_buffer = Tensor::empty(ink::Shape{s.batch, model.config().pixels});
     Tensor y_buffer = Tensor::empty(ink::Shape{s.batch, model.config().classes});
-    loop.hooks.step = [&](std::span<const index_t> rows, std::span<double> metrics) {
+    loop.hooks.step = [&](std::span<const index_t> global, std::span<double> metrics) {
+        const auto rows = parallel.shard(global);
         const Var x(ink::data::gather_rows(data.train.images, rows, x_buffer));
         const Var y = model.conditional() ? Var(ink::data::gather_rows(train_onehot, rows, y_buffer)) : Var();
-        const Loss l = model.loss(x, y, noise);
+        // eps is drawn for the whole global batch, so that each rank's rows are the single process's.
+        const Loss l = model.loss(x, y, parallel.rows(Tensor::normal(ink::Shape{index_t(global.size()), s.latent}, noise, 0.0f, 1.0f)));
         optimizer.zero_grad();
         loop.backward(l.total);
         optimizer.step();
         metrics[0] = double(l.reconstruction + l.kl), metrics[1] = l.reconstruction, metrics[2] = l.kl;
-        return static_cast<index_t>(rows.size());
+        parallel.global_means(metrics);
+        return static_cast<index_t>(global.size());
     };
     loop.hooks.end_period = [&](const ink::train::Period& p) {
+        if (!process.writes_files()) return std::vector<double>{};  // rank 0 evaluates and prints
         const Evaluation test = evaluate(model, data.test.images, test_onehot, s.seed);
         std::printf("epoch %d/%d: train %.2f, test %.2f = reconstruction %.2f + KL %.2f nats per image (%.2f s)\n",
                     int(p.index), epochs, p.means[0], test.reconstruction + test.kl, test.reconstruction, test.kl, p.seconds);
@@ -241,11 +253,11 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
         return std::vector<double>{double(p.index), p.means[0], test.reconstruction + test.kl, test.reconstruction,
                                    test.kl, p.seconds};
     };
-    if (loop.run() == ink::train::Outcome::stopped) {
-        std::cout << "interrupted: saved " << loop.options.checkpoint << "; continue with the same command and --resume\n";
+    if (parallel.run() == ink::train::Outcome::stopped) {
+        log << "interrupted: saved " << loop.options.checkpoint << "; continue with the same command and --resume\n";
         return false;
     }
-    write_pictures(model, data, s, out, classes);
+    if (process.writes_files()) write_pictures(model, data, s, out, classes);
     return true;
 }
 

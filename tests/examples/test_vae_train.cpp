@@ -33,7 +33,8 @@ History run(const Dataset& data, const fs::path& out, bool resume, int stop_afte
     o.out = out.string();
     o.resume = resume;
     int steps = 0;
-    train(data, o, [&] { return stop_after_steps > 0 && ++steps >= stop_after_steps; });
+    ink::distributed::Process single;
+    train(data, o, [&] { return stop_after_steps > 0 && ++steps >= stop_after_steps; }, single);
     return read_history(out);
 }
 

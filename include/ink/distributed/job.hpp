@@ -31,6 +31,7 @@ inline bool launched_by_mpi() {
 
 class Job {
 public:
+    Job() = default;  // a single process, whatever launched it
     Job(int& argc, char**& argv) {
         if (!launched_by_mpi()) return;
         environment_.emplace(argc, argv);

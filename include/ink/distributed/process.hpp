@@ -38,6 +38,12 @@ namespace ink::distributed {
 
 class Process {
 public:
+    // A single process, even under mpirun (a test's reference run, a program's own sub-task).
+    Process() {
+#if INK_HAVE_MPI
+        job_ = std::make_unique<Job>();
+#endif
+    }
     Process(int& argc, char**& argv) {
 #if INK_HAVE_MPI
         job_ = std::make_unique<Job>(argc, argv);
