@@ -43,7 +43,7 @@ function serve(req, res) {
   let variant = '';
   for (const v of ['/missing', '/corrupt']) if (rel.startsWith(v + '/')) { variant = v; rel = rel.slice(v.length); }
   if (rel.endsWith('/')) rel += 'index.html';
-  const file = path.join(args.page, path.normalize(rel));
+  const file = path.join(path.resolve(args.page), path.normalize(rel));
   const type = types[path.extname(file)];
   if (!file.startsWith(path.resolve(args.page) + path.sep) || !type || !fs.existsSync(file) ||
       (variant === '/missing' && rel === '/' + MODEL)) {
