@@ -9,18 +9,17 @@
 //   node wasm_page.test.mjs --page <poem-page dir> --native <ink-poem> --chromium /usr/bin/chromium
 //     --work <dir with node_modules/playwright-core>
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
+import { openBrowser } from './browser.mjs';
+
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) =>
   (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 for (const need of ['page', 'native', 'chromium', 'work'])
   if (!args[need]) { console.error(`wasm_page.test.mjs: --${need} is required`); process.exit(2); }
-const require = createRequire(path.resolve(args.work, 'package.json'));
-const { chromium } = require('playwright-core');
 
 const han = /^\p{Script=Han}{5}，\p{Script=Han}{5}$/u;
 const MODEL = 'models/poem-simplified.safetensors';
@@ -80,17 +79,8 @@ async function run() {
   server = http.createServer(serve);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
-  const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: args.chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-    viewport: { width: 1100, height: 1000 },
-  });
+  const { context, page, external } = await openBrowser(args.work, args.chromium, path.join(tmp, 'profile'), url);
   browser = context;
-  const page = context.pages()[0] || await context.newPage();
-  const external = [];
-  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
   page.on('pageerror', (e) => check(false, `no uncaught error on the page: ${e.message}`));
 
   // First visit: ten couplets, model download and module start included.
