@@ -92,8 +92,13 @@ public:
     }
 
 private:
-    MapConst<T> weights(const T* w) const { return {w, cols_, p_.channels_out, Eigen::OuterStride<>(p_.channels_out)}; }
-    MapConst<T> grads(const T* dy) const { return {dy, rows_, p_.channels_out, Eigen::OuterStride<>(p_.channels_out)}; }
+    // Eigen::Index is long, ink's index_t long long: the same width on 64-bit Linux, not in wasm32.
+    MapConst<T> weights(const T* w) const {
+        return {w, Eigen::Index(cols_), Eigen::Index(p_.channels_out), Eigen::OuterStride<>(p_.channels_out)};
+    }
+    MapConst<T> grads(const T* dy) const {
+        return {dy, Eigen::Index(rows_), Eigen::Index(p_.channels_out), Eigen::OuterStride<>(p_.channels_out)};
+    }
 
     // fn(row of col_, tap, row of x) for every window position inside the input.
     template <class Fn>

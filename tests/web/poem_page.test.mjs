@@ -7,17 +7,16 @@
 //
 //   node poem_page.test.mjs --binary ink-poem --source <repo> --chromium /usr/bin/chromium --work <dir>
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+import { openBrowser } from './browser.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) =>
   (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 for (const need of ['binary', 'source', 'chromium', 'work'])
   if (!args[need]) { console.error(`poem_page.test.mjs: --${need} is required`); process.exit(2); }
-const require = createRequire(path.resolve(args.work, 'package.json'));  // playwright-core from npm ci there
-const { chromium } = require('playwright-core');
 
 const han = /^\p{Script=Han}{5}，\p{Script=Han}{5}$/u;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ink-poem-page-'));
@@ -59,17 +58,8 @@ const modelText = (page, id) => page.$$eval(`#${id} li`, (lis) => lis.map((li) =
 
 async function run() {
   const url = await startServer(model());
-  const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: args.chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-    viewport: { width: 1100, height: 1000 },
-  });
+  const { context, page, external } = await openBrowser(args.work, args.chromium, path.join(tmp, 'profile'), url);
   browser = context;
-  const page = context.pages()[0] || await context.newPage();
-  const external = [];
-  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
 
   // First visit: the page writes ten couplets by itself.
   await page.goto(url + '/#seed=42&n=10');

@@ -1,8 +1,12 @@
 // The page's only way to the model. Each function takes plain options and resolves to the answer's
-// data (or throws an Error whose message is the server's). A static page can replace this file with
-// one that calls a WebAssembly build of the same code instead of fetch (docs/poem.md).
+// data (or throws an Error whose message is the server's). Two backends answer the same requests:
+// ink-poem serve over HTTP, or, on the static page (<html data-backend="wasm">, docs/wasm.md), the
+// WebAssembly build of the same server code in the visitor's browser (wasm.js).
+
+const wasm = document.documentElement.dataset.backend === 'wasm' ? import('./wasm.js') : null;
 
 async function call(method, path, body) {
+  if (wasm) return (await wasm).call(method, path, body);
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';

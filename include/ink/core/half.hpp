@@ -15,6 +15,14 @@ namespace ink {
 
 namespace half_detail {
 
+// std::bit_cast, which the libc++ of Debian's emscripten (3.1.6) lacks; GCC and Clang both have the
+// builtin, constexpr.
+template <class To, class From>
+constexpr To bit_cast(const From& x) {
+    static_assert(sizeof(To) == sizeof(From));
+    return __builtin_bit_cast(To, x);
+}
+
 // The bits of the value of `sign`, `biased_exponent` (IEEE, of a format with `kSrcBias` and
 // `kSrcMantissa` mantissa bits) and `mantissa`, rounded to a binary format with kExponent exponent
 // bits and kMantissa mantissa bits.
@@ -48,14 +56,14 @@ constexpr std::uint16_t narrow(std::uint64_t sign, std::uint64_t biased_exponent
 
 template <int kExponent, int kMantissa>
 constexpr std::uint16_t narrow_double(double x) {
-    const auto b = std::bit_cast<std::uint64_t>(x);
+    const auto b = bit_cast<std::uint64_t>(x);
     const std::uint64_t exponent = (b >> 52) & 0x7FF;
     return narrow<kExponent, kMantissa, 1023, 52>(b >> 63, exponent, b & ((std::uint64_t(1) << 52) - 1),
                                                    exponent == 0x7FF);
 }
 template <int kExponent, int kMantissa>
 constexpr std::uint16_t narrow_float(float x) {
-    const auto b = std::bit_cast<std::uint32_t>(x);
+    const auto b = bit_cast<std::uint32_t>(x);
     const std::uint32_t exponent = (b >> 23) & 0xFF;
     return narrow<kExponent, kMantissa, 127, 23>(b >> 31, exponent, b & 0x7FFFFFu, exponent == 0xFF);
 }
@@ -71,20 +79,20 @@ constexpr float widen(std::uint16_t h) {
     std::uint32_t mantissa = h & ((1u << kMantissa) - 1);
     if (exponent == kMaxExponent) {  // infinity, or a NaN made quiet
         const std::uint32_t quiet = mantissa != 0 ? 0x400000u : 0;
-        return std::bit_cast<float>(sign | 0x7F800000u | quiet | (mantissa << (23 - kMantissa)));
+        return bit_cast<float>(sign | 0x7F800000u | quiet | (mantissa << (23 - kMantissa)));
     }
     if (exponent == 0) {
-        if (mantissa == 0) return std::bit_cast<float>(sign);
+        if (mantissa == 0) return bit_cast<float>(sign);
         if constexpr (kExponent < 8) {  // a denormal half is a normal float: normalise it
             const int lead = std::countl_zero(mantissa) - (32 - kMantissa);  // zeros above the top 1
             mantissa = (mantissa << (lead + 1)) & ((1u << kMantissa) - 1);
-            return std::bit_cast<float>(sign | static_cast<std::uint32_t>(127 - kBias - lead) << 23 |
+            return bit_cast<float>(sign | static_cast<std::uint32_t>(127 - kBias - lead) << 23 |
                                         (mantissa << (23 - kMantissa)));
         }
     } else {
         exponent = exponent - kBias + 127;
     }
-    return std::bit_cast<float>(sign | exponent << 23 | (mantissa << (23 - kMantissa)));
+    return bit_cast<float>(sign | exponent << 23 | (mantissa << (23 - kMantissa)));
 }
 
 }  // namespace half_detail
@@ -92,7 +100,7 @@ constexpr float widen(std::uint16_t h) {
 // float -> BF16, round to nearest even. The common bit trick: adding 0x7FFF plus the lowest kept bit
 // rounds the 16 dropped bits half-to-even, and a carry runs into the exponent (up to infinity).
 constexpr std::uint16_t bf16_from_float(float x) {
-    const auto b = std::bit_cast<std::uint32_t>(x);
+    const auto b = half_detail::bit_cast<std::uint32_t>(x);
     if ((b & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((b >> 16) | 0x0040u);  // quiet NaN
     return static_cast<std::uint16_t>((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
 }

@@ -10,6 +10,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include "ink/core/charconv.hpp"
 #include "ink/core/error.hpp"
 
 namespace ink {
@@ -25,7 +26,7 @@ T parse_number(std::string_view text, std::string_view what) {
     const char* last = text.data() + text.size();
     std::from_chars_result r{};
     if constexpr (std::is_floating_point_v<T>)
-        r = std::from_chars(first, last, value, std::chars_format::general);
+        r = detail::parse_decimal(first, last, value);
     else
         r = std::from_chars(first, last, value);
     const auto shown = text.size() > 64 ? std::string(text.substr(0, 64)) + "..." : std::string(text);

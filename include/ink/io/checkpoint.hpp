@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "ink/core/charconv.hpp"
 #include "ink/core/parse.hpp"
 #include "ink/core/rng.hpp"
 #include "ink/data/batches.hpp"
@@ -52,7 +53,7 @@ inline bool starts_with(std::string_view s, std::string_view prefix) { return s.
 // The shortest decimal text that parses back to exactly `x`.
 inline std::string exact_decimal(double x) {
     char buf[32];
-    return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+    return std::string(buf, ink::detail::shortest_decimal(buf, buf + sizeof buf, x));
 }
 
 }  // namespace detail

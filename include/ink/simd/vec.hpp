@@ -5,9 +5,10 @@
 //
 //   AVX-512F         16 floats / 8 doubles, 32 registers   isa/avx512.hpp   (__AVX512F__)
 //   AVX2 + FMA        8 floats / 4 doubles, 16 registers   isa/avx2.hpp     (__AVX2__ and __FMA__)
+//   WebAssembly SIMD  4 floats / 2 doubles, no FMA          isa/wasm_simd128.hpp (__wasm_simd128__)
 //   portable          1 lane, plain C++                     isa/scalar.hpp   (anything else)
 //
-// Adding an instruction set (e.g. WebAssembly's wasm_simd128.h, f32x4) is one block: a file
+// Adding an instruction set is one block: a file
 // isa/<name>.hpp that defines, in ink::simd,
 //   kIsa (its name), kVectorRegisters (the register file size; the GEMM tile follows from it),
 //   Native<float> / Native<double> (register and mask types), and in ink::simd::isa the primitives
@@ -26,6 +27,8 @@
 #include "ink/simd/isa/avx512.hpp"
 #elif defined(__AVX2__) && defined(__FMA__)
 #include "ink/simd/isa/avx2.hpp"
+#elif defined(__wasm_simd128__)
+#include "ink/simd/isa/wasm_simd128.hpp"
 #else
 #include "ink/simd/isa/scalar.hpp"
 #endif

@@ -4,13 +4,13 @@
 //
 // CsvWriter keeps the table in memory and save() rewrites the whole file atomically, so a training
 // loop can save after every epoch and a crash never leaves a torn last line.
-#include <charconv>
 #include <concepts>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ink/core/charconv.hpp"
 #include "ink/core/error.hpp"
 #include "ink/io/atomic_file.hpp"
 
@@ -28,8 +28,7 @@ public:
         template <std::floating_point F>
         Cell(F v) {
             char buf[64];
-            const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;  // shortest text that reads back as v
-            text_.assign(buf, end);
+            text_.assign(buf, detail::shortest_decimal(buf, buf + sizeof buf, v));
         }
         Cell(std::string_view s) : text_(quote(s)) {}
         Cell(const char* s) : Cell(std::string_view(s)) {}
