@@ -251,6 +251,13 @@ TEST_CASE("text: a corrupt font is an Error naming it, whatever the damage") {
     REQUIRE(at != std::string::npos);
     cyclic[at + 3] = 2;
     CHECK_THROWS_WITH_AS(load(cyclic), doctest::Contains("contains itself"), Error);
+    // Components multiplying components: 100 copies of 100 copies of 100 copies of a 4-point bar.
+    const std::vector<std::pair<std::int16_t, std::int16_t>> hundred(100, {0, 0});
+    std::vector<test::TinyGlyph> towers{{U'A', 0, 0, 100, 100, 200}};
+    for (const char32_t c : {U'B', U'C', U'D'}) towers.push_back({c, 0, 0, 100, 100, 200, hundred});
+    CHECK_THROWS_WITH_AS(load(test::tiny_font(towers)), doctest::Contains("expands to more than"), Error);
+    towers.pop_back();  // 40000 points: allowed
+    CHECK_NOTHROW(load(test::tiny_font(towers)));
 }
 
 TEST_CASE("text: DejaVu Sans, where installed, gives antialiased labels of the expected size") {

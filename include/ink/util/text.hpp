@@ -47,7 +47,7 @@ private:
 enum class Align { start, center, end };  // left/top, middle, right/bottom
 
 struct TextStyle {
-    double size = 14;              // line height in pixels (the bitmap font: 13 x round(size / 13))
+    double size = 16;              // line height in pixels (the bitmap font: 13 x round(size / 13))
     bool vertical = false;         // rotated 90 degrees counter-clockwise, reading bottom to top
     Align halign = Align::start;   // x is the box's left edge, centre or right edge
     Align valign = Align::start;   // y is the box's top edge, middle or bottom edge
