@@ -262,7 +262,11 @@ private:
             f_.bad("glyph ", g, " has a point at (", x, ", ", y, "), beyond the int16 range");
         const auto xs = static_cast<std::int16_t>(std::floor(x)), ys = static_cast<std::int16_t>(std::floor(y));
         const auto xe = static_cast<std::int16_t>(std::ceil(x)), ye = static_cast<std::int16_t>(std::ceil(y));
-        if (b.empty) b = {xs, ys, xe, ye, false};
+        if (b.empty) {
+            b.x0 = b.x1 = xs;
+            b.y0 = b.y1 = ys;
+            b.empty = false;
+        }
         b.x0 = std::min(b.x0, xs);
         b.y0 = std::min(b.y0, ys);
         b.x1 = std::max(b.x1, xe);
@@ -275,9 +279,10 @@ private:
             if (at + len > end) f_.bad("glyph ", g, " outline runs past its end");
         };
         inside(begin + 10, 2 * std::uint64_t(contours) + 2);
+        std::vector<int> ends(static_cast<std::size_t>(contours));
         int last = -1;
-        for (int c = 0; c < contours; ++c) {
-            const int e = f_.u16(begin + 10 + 2 * static_cast<std::uint64_t>(c));
+        for (int& e : ends) {
+            e = f_.u16(begin + 10 + 2 * static_cast<std::uint64_t>(&e - ends.data()));
             if (e <= last) f_.bad("glyph ", g, " contour ends are not increasing");
             last = e;
         }
@@ -300,6 +305,13 @@ private:
                 --repeat;
             }
             flags[i] = flag;
+        }
+        // stb looks one point ahead of a contour that starts off the curve: past the glyph's last
+        // point when the last contour is that single point.
+        for (std::size_t c = 0; c < ends.size(); ++c) {
+            const auto start = static_cast<std::size_t>(c == 0 ? 0 : ends[c - 1] + 1);
+            if (static_cast<int>(start) == ends[c] && !(flags[start] & 1))
+                f_.bad("glyph ", g, " has a contour of one off-curve point");
         }
         std::vector<std::int32_t> xs(points), ys(points);
         auto deltas = [&](std::vector<std::int32_t>& v, std::uint8_t short_bit, std::uint8_t same_bit) {
@@ -425,7 +437,7 @@ public:
     int advance(int g) const {
         int advance = 0, bearing = 0;
         stbtt_GetGlyphHMetrics(&info_, g, &advance, &bearing);
-        return advance;
+        return std::max(advance, 0);  // stb reads the unsigned field as int16: 0x8000 and up turn negative
     }
 
     // Glyph g at `scale`, its origin `shift_x` pixels (0 <= shift_x < 1) right of the pen. Glyphs
