@@ -174,11 +174,11 @@ struct Frechet {
         ink::util::CsvWriter csv({"iteration", "frechet_distance"});
         for (std::size_t i = 0; i < fd.size(); ++i) csv.add_row({iteration[i], fd[i]});
         csv.save((out / "fd.csv").string());
-        if (fd.empty()) return;  // the plots' font is ASCII: "Frechet"
+        if (fd.empty()) return;
         save_png(ink::util::line_plot({{"generated vs test", iteration, fd},
                                        {"training vs test", {iteration.front(), iteration.back()}, {fd_train, fd_train}}},
-                                      {.title = describe + ": Frechet distance", .x_label = "generator iteration",
-                                       .y_label = "Frechet distance (classifier features)", .log_y = true, .markers = true}),
+                                      {.title = describe + ": Fréchet distance", .x_label = "generator iteration",
+                                       .y_label = "Fréchet distance (classifier features)", .log_y = true, .markers = true}),
                  out / "fd.png");
     }
 };
@@ -352,8 +352,8 @@ int compare(const std::vector<std::string>& runs, const std::string& file) {
     }
     INK_CHECK(last > 0, "compare: the runs have no Fréchet distances yet");
     series.push_back({"training images", {first, last}, {fd_train, fd_train}});
-    save_png(ink::util::line_plot(series, {.title = "Frechet distance to the test images (classifier features)",
-                                           .x_label = "generator iteration", .y_label = "Frechet distance", .log_y = true,
+    save_png(ink::util::line_plot(series, {.title = "Fréchet distance to the test images (classifier features)",
+                                           .x_label = "generator iteration", .y_label = "Fréchet distance", .log_y = true,
                                            .markers = true}),
              file);
     std::cout << "wrote " << file << "\n";

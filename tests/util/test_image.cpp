@@ -1,4 +1,4 @@
-// Image drawing, bitmap text and PNG files (util/image.hpp, util/font.hpp, util/png.hpp).
+// Image drawing and PNG files (util/image.hpp, util/png.hpp).
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <string>
 
-#include "ink/util/font.hpp"
 #include "ink/util/image.hpp"
 #include "ink/util/png.hpp"
 
@@ -105,48 +104,6 @@ TEST_CASE("Image: anti-aliased lines and discs") {
     img.draw_line(5, 5, 5, 5, colors::black, 2.0);
     img.draw_line(0, 0, std::nan(""), 3, colors::black);
     img.fill_circle(-100, -100, 3, colors::black);
-}
-
-TEST_CASE("font: glyphs, sizes, alignment and rotation") {
-    CHECK(text_width("abc") == 3 * font::glyph_width);
-    CHECK(text_width("abc", 2) == 6 * font::glyph_width);
-    CHECK(text_width("\xC3\xA9t\xC3\xA9") == 3 * font::glyph_width);  // UTF-8 "ete" with accents: 3 characters
-    CHECK(text_height(3) == 3 * font::glyph_height);
-
-    // "I" of the 6x13 font: a bar at column 2, rows 2..10, with serifs at rows 2 and 10.
-    Image img(20, 20);
-    draw_text(img, 0, 0, "I", colors::black);
-    CHECK(img.pixel(2, 5) == colors::black);
-    CHECK(img.pixel(1, 2) == colors::black);
-    CHECK(is_white(img.pixel(1, 5)));
-    CHECK(is_white(img.pixel(2, 0)));
-
-    // Anchors: centre of "II" (12 px wide) at x = 10 puts the first glyph's bar at column 6.
-    img.fill(colors::white);
-    draw_text(img, 10, 0, "II", colors::black, {.halign = Align::center});
-    CHECK(img.pixel(6, 5) == colors::black);
-    CHECK(img.pixel(12, 5) == colors::black);
-
-    // Rotated: the bar of "I" becomes a horizontal run, reading upward.
-    img.fill(colors::white);
-    draw_text(img, 0, 0, "I", colors::black, {.vertical = true});
-    int row_ink = 0;
-    for (int x = 0; x < 20; ++x) row_ink += img.pixel(x, 6 - 1 - 2) == colors::black;
-    CHECK(row_ink >= 9);
-
-    // Scaled text covers about scale^2 times the pixels.
-    auto ink_count = [](const Image& im) {
-        int n = 0;
-        for (int y = 0; y < im.height(); ++y)
-            for (int x = 0; x < im.width(); ++x) n += im.pixel(x, y) == colors::black;
-        return n;
-    };
-    Image small(40, 40), large(40, 40);
-    draw_text(small, 0, 0, "8", colors::black);
-    draw_text(large, 0, 0, "8", colors::black, {.scale = 2});
-    CHECK(ink_count(large) >= 3 * ink_count(small));
-    CHECK(ink_count(large) <= 5 * ink_count(small));
-    CHECK_THROWS_AS(draw_text(small, 0, 0, "x", colors::black, {.scale = 0}), Error);
 }
 
 TEST_CASE("png: a written file reads back with the same size and pixels") {

@@ -10,8 +10,8 @@
 
 #include "ink/core/error.hpp"
 #include "ink/core/tensor.hpp"
-#include "ink/util/font.hpp"
 #include "ink/util/image.hpp"
+#include "ink/util/text.hpp"
 
 namespace ink::util {
 

@@ -23,9 +23,7 @@ struct Rgb {
 namespace colors {
 inline constexpr Rgb white{255, 255, 255};
 inline constexpr Rgb black{0, 0, 0};
-inline constexpr Rgb dark_gray{64, 64, 64};
 inline constexpr Rgb gray{128, 128, 128};
-inline constexpr Rgb light_gray{224, 224, 224};
 }  // namespace colors
 
 // Colour number k of a qualitative palette (matplotlib's "tab10", from Tableau 10): ten hues that
@@ -97,13 +95,12 @@ public:
             for (int i = x0; i < x1; ++i) blend(i, j, c, alpha);
     }
 
-    // The outline of [x, x + w) x [y, y + h), `thickness` pixels wide, drawn inside the rectangle.
-    void draw_rect(int x, int y, int w, int h, Rgb c, int thickness = 1) {
-        const int t = std::min({thickness, w, h});
-        fill_rect(x, y, w, t, c);
-        fill_rect(x, y + h - t, w, t, c);
-        fill_rect(x, y + t, t, h - 2 * t, c);
-        fill_rect(x + w - t, y + t, t, h - 2 * t, c);
+    // The one-pixel outline of [x, x + w) x [y, y + h), inside the rectangle.
+    void draw_rect(int x, int y, int w, int h, Rgb c) {
+        fill_rect(x, y, w, 1, c);
+        fill_rect(x, y + h - 1, w, 1, c);
+        fill_rect(x, y + 1, 1, h - 2, c);
+        fill_rect(x + w - 1, y + 1, 1, h - 2, c);
     }
 
     // An anti-aliased segment from (x0, y0) to (x1, y1) with round caps, `width` pixels wide.

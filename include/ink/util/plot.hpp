@@ -17,8 +17,8 @@
 
 #include "ink/core/error.hpp"
 #include "ink/core/tensor.hpp"
-#include "ink/util/font.hpp"
 #include "ink/util/image.hpp"
+#include "ink/util/text.hpp"
 
 namespace ink::util {
 
@@ -45,6 +45,7 @@ struct PlotOptions {
     // Line plot.
     double line_width = 2.0;
     bool markers = false;  // a dot on every point (isolated points always get one)
+    const Typeface* typeface = nullptr;  // labels' fonts; nullptr: Typeface::system()
 };
 
 // One named curve of a line plot. An empty x means 1, 2, ..., n (epochs count from 1).
@@ -204,38 +205,43 @@ public:
         for (std::size_t i = 0; i < x_ticks_.size(); ++i) {
             const int x = plot_x_ + static_cast<int>(std::floor(x_px(x_ticks_[i])));
             img.fill_rect(x, plot_y_ + plot_h_ + 1, 1, tick_len, frame_color);
-            draw_text(img, x, plot_y_ + plot_h_ + tick_len + 4, x_labels_[i], label_color, {.halign = Align::center});
+            draw_text(img, x, plot_y_ + plot_h_ + tick_len + 4, x_labels_[i], label_color, style(Align::center));
         }
         for (std::size_t i = 0; i < y_ticks_.size(); ++i) {
             const int y = plot_y_ + static_cast<int>(std::floor(y_px(y_ticks_[i])));
             img.fill_rect(plot_x_ - 1 - tick_len, y, tick_len, 1, frame_color);
-            draw_text(img, plot_x_ - tick_len - 5, y, y_labels_[i], label_color,
-                      {.halign = Align::end, .valign = Align::center});
+            draw_text(img, plot_x_ - tick_len - 5, y, y_labels_[i], label_color, style(Align::end, Align::center));
         }
         if (!opt_.title.empty())
-            draw_text(img, plot_x_ + plot_w_ / 2, outer, opt_.title, colors::black,
-                      {.scale = title_scale, .halign = Align::center});
+            draw_text(img, plot_x_ + plot_w_ / 2, outer, opt_.title, colors::black, title_style());
         if (!opt_.x_label.empty())
             draw_text(img, plot_x_ + plot_w_ / 2, opt_.height - outer, opt_.x_label, colors::black,
-                      {.halign = Align::center, .valign = Align::end});
+                      style(Align::center, Align::end));
         if (!opt_.y_label.empty())
             draw_text(img, outer, plot_y_ + plot_h_ / 2, opt_.y_label, colors::black,
-                      {.vertical = true, .valign = Align::center});
+                      {.size = label_size, .vertical = true, .valign = Align::center, .typeface = opt_.typeface});
         if (placement_ != LegendPlacement::none) draw_legend(img, occupied);
         return img;
     }
 
 private:
     static constexpr Rgb frame_color{70, 70, 70}, label_color{40, 40, 40}, grid_color{232, 232, 232};
-    static constexpr int outer = 14, tick_len = 5, title_scale = 2;
+    static constexpr int outer = 14, tick_len = 5;
+    // Line heights in pixels; DejaVu Sans then has an em of 13.7 and 18.9 px, matplotlib's 10 and 14 pt at 100 dpi.
+    static constexpr double label_size = 16, title_size = 22;
+
+    TextStyle style(Align h = Align::start, Align v = Align::start) const {
+        return {.size = label_size, .halign = h, .valign = v, .typeface = opt_.typeface};
+    }
+    TextStyle title_style() const { return {.size = title_size, .halign = Align::center, .typeface = opt_.typeface}; }
     static constexpr int swatch_w = 22, row_h = 18, legend_pad = 8;
 
     void layout() {
         int y_label_w = 0;
-        for (const auto& s : y_labels_) y_label_w = std::max(y_label_w, text_width(s));
-        const int left = outer + (opt_.y_label.empty() ? 0 : text_height() + 10) + y_label_w + tick_len + 8;
-        const int top = outer + (opt_.title.empty() ? 6 : text_height(title_scale) + 12);
-        const int bottom = outer + tick_len + 4 + text_height() + (opt_.x_label.empty() ? 0 : text_height() + 10);
+        for (const auto& s : y_labels_) y_label_w = std::max(y_label_w, text_width(s, style()));
+        const int left = outer + (opt_.y_label.empty() ? 0 : text_height(style()) + 10) + y_label_w + tick_len + 8;
+        const int top = outer + (opt_.title.empty() ? 6 : text_height(title_style()) + 12);
+        const int bottom = outer + tick_len + 4 + text_height(style()) + (opt_.x_label.empty() ? 0 : text_height(style()) + 10);
         int right = outer + 8;  // room for the last x tick label to overhang the frame
         if (placement_ == LegendPlacement::outside) right = outer + legend_width() + 12;
         plot_x_ = left;
@@ -249,16 +255,16 @@ private:
     bool x_labels_overlap() const {
         if (x_ticks_.size() < 2) return false;
         int widest = 0;
-        for (const auto& s : x_labels_) widest = std::max(widest, text_width(s));
+        for (const auto& s : x_labels_) widest = std::max(widest, text_width(s, style()));
         return x_px(x_ticks_[1]) - x_px(x_ticks_[0]) < widest + 12;
     }
 
     int legend_width() const {
         int w = 0;
-        for (const auto& e : legend_) w = std::max(w, text_width(e.name));
+        for (const auto& e : legend_) w = std::max(w, text_width(e.name, style()));
         return 2 * legend_pad + swatch_w + 6 + w;
     }
-    int legend_height() const { return 2 * legend_pad + static_cast<int>(legend_.size()) * row_h - (row_h - text_height()); }
+    int legend_height() const { return 2 * legend_pad + static_cast<int>(legend_.size()) * row_h - (row_h - text_height(style())); }
 
     void draw_grid_line(double at, bool vertical) {
         const int p = static_cast<int>(std::floor(at));
@@ -291,13 +297,13 @@ private:
         img.draw_rect(x, y, w, h, Rgb{200, 200, 200});
         for (std::size_t i = 0; i < legend_.size(); ++i) {
             const int row_y = y + legend_pad + static_cast<int>(i) * row_h;
-            const double mid = row_y + text_height() / 2.0;
+            const double mid = row_y + text_height(style()) / 2.0;
             const LegendEntry& e = legend_[i];
             if (e.line)
                 img.draw_line(x + legend_pad, mid, x + legend_pad + swatch_w, mid, e.color, opt_.line_width);
             else
                 img.fill_circle(x + legend_pad + swatch_w / 2.0, mid, 4.5, e.color);
-            draw_text(img, x + legend_pad + swatch_w + 6, row_y + 1, e.name, label_color);
+            draw_text(img, x + legend_pad + swatch_w + 6, row_y + 1, e.name, label_color, style());
         }
     }
 

@@ -3,9 +3,9 @@
 //
 // stb is compiled into every translation unit that includes this header as a private static copy
 // (STB_IMAGE_WRITE_STATIC), so a header-only ink needs no library to link and no "implementation
-// in exactly one file" rule; the linker drops the copies a program does not call. This is the only
-// ink header that includes stb. Files are written atomically (io/atomic_file.hpp): a crash never leaves
-// a half-written picture where a good one was.
+// in exactly one file" rule; the linker drops the copies a program does not call. util/truetype.hpp
+// is the only other ink header that includes stb. Files are written atomically (io/atomic_file.hpp):
+// a crash never leaves a half-written picture where a good one was.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,23 +20,9 @@
 #if !defined(STB_IMAGE_WRITE_IMPLEMENTATION)
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #endif
-// stb is C written for many compilers; its warnings are not ours to fix (GCC and Clang know these).
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#pragma GCC diagnostic ignored "-Wcast-qual"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#endif
+#include "ink/util/detail/stb_begin.hpp"
 #include <stb/stb_image_write.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "ink/util/detail/stb_end.hpp"
 
 namespace ink::util {
 

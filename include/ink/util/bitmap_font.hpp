@@ -1,26 +1,17 @@
 #pragma once
-// Text on an Image with an embedded bitmap font, so that plots can carry titles, axis labels, tick
-// values and legends without a font file or a font library.
+// The built-in 6x13 bitmap font: what text falls back to on a machine without a TrueType font
+// (util/text.hpp), so that plots still carry labels and the tests run on a bare system.
 //
 // The glyphs are the printable ASCII range (32..126) of the X11 "misc-fixed" 6x13 font
 // (-Misc-Fixed-Medium-R-SemiCondensed--13-120-75-75-C-60-ISO10646-1, from Markus Kuhn's ucs-fonts),
-// whose copyright notice reads "Public domain font. Share and enjoy." It is the classic xterm font:
-// clear at its native size, which is the size plot labels need. Larger text (titles) is scaled by an
-// integer factor; even factors go through Scale2x (EPX) first so that diagonals come out as slopes
-// rather than staircases.
+// whose copyright notice reads "Public domain font. Share and enjoy." It is the classic xterm font.
 #include <cstdint>
-#include <string_view>
-#include <vector>
 
-#include "ink/util/image.hpp"
+namespace ink::util::bitmap_font {
 
-namespace ink::util {
-
-namespace font {
 inline constexpr int glyph_width = 6;   // advance per character, including one column of spacing
 inline constexpr int glyph_height = 13;
-inline constexpr int ascent = 11;       // rows above the baseline; the last 2 rows hold descenders
-inline constexpr char first = 32, last = 126;
+inline constexpr char32_t first = 32, last = 126;
 
 namespace detail {
 // One byte per row, top to bottom; bit 7 is the leftmost pixel.
@@ -123,121 +114,10 @@ inline constexpr std::uint8_t glyphs[(last - first + 1) * glyph_height] = {
 };
 }  // namespace detail
 
-// The 13 rows of character c; characters outside printable ASCII show as '?'.
-inline const std::uint8_t* glyph(char c) {
-    const char g = (c < first || c > last) ? '?' : c;
-    return detail::glyphs + (g - first) * glyph_height;
-}
-}  // namespace font
-
-// Where the anchor point given to draw_text lies on the text's box, along one screen axis.
-enum class Align { start, center, end };  // left/top, middle, right/bottom
-
-struct TextStyle {
-    int scale = 1;                 // integer magnification of the 6x13 glyphs
-    bool bold = false;             // each stroke doubled one pixel to the right (before scaling)
-    bool vertical = false;         // rotated 90 degrees counter-clockwise, reading bottom to top
-    Align halign = Align::start;   // x is the box's left edge, centre or right edge
-    Align valign = Align::start;   // y is the box's top edge, middle or bottom edge
-};
-
-namespace detail {
-
-// Display characters of UTF-8 text: a multi-byte sequence counts once (and draws as '?').
-inline int display_length(std::string_view text) {
-    int n = 0;
-    for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    return n;
+// Whether pixel (x, y) of character c's 6 x 13 cell is ink; characters outside printable ASCII show as '?'.
+inline bool ink_at(char32_t c, int x, int y) {
+    const char32_t g = (c < first || c > last) ? U'?' : c;
+    return (detail::glyphs[(g - first) * glyph_height + static_cast<unsigned>(y)] & (0x80u >> x)) != 0;
 }
 
-// The text rendered as a coverage mask (1 = ink), unrotated, at the style's scale.
-struct TextMask {
-    int w = 0, h = 0;
-    std::vector<std::uint8_t> ink;
-
-    TextMask(int width, int height)
-        : w(width), h(height), ink(static_cast<std::size_t>(width) * static_cast<std::size_t>(height), 0) {}
-    std::uint8_t& operator()(int x, int y) { return ink[index(x, y)]; }
-    std::uint8_t operator()(int x, int y) const { return ink[index(x, y)]; }
-    // Reads outside the mask are blank (Scale2x looks at neighbours of edge pixels).
-    std::uint8_t at(int x, int y) const { return x >= 0 && y >= 0 && x < w && y < h ? (*this)(x, y) : 0; }
-
-private:
-    std::size_t index(int x, int y) const {
-        return static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
-    }
-};
-
-inline TextMask scale2x(const TextMask& m) {
-    TextMask out(2 * m.w, 2 * m.h);
-    for (int y = 0; y < m.h; ++y)
-        for (int x = 0; x < m.w; ++x) {
-            const auto p = m.at(x, y), a = m.at(x, y - 1), b = m.at(x + 1, y), c = m.at(x - 1, y), d = m.at(x, y + 1);
-            out(2 * x, 2 * y) = (c == a && c != d && a != b) ? a : p;
-            out(2 * x + 1, 2 * y) = (a == b && a != c && b != d) ? b : p;
-            out(2 * x, 2 * y + 1) = (d == c && d != b && c != a) ? c : p;
-            out(2 * x + 1, 2 * y + 1) = (b == d && b != a && d != c) ? d : p;
-        }
-    return out;
-}
-
-inline TextMask render_text_mask(std::string_view text, int scale, bool bold) {
-    TextMask m(display_length(text) * font::glyph_width + (bold ? 1 : 0), font::glyph_height);
-    int column = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        if ((byte & 0xC0) == 0x80) continue;  // inside a UTF-8 sequence, already drawn as '?'
-        const std::uint8_t* rows = font::glyph(byte < 0x80 ? text[i] : '?');
-        for (int y = 0; y < font::glyph_height; ++y)
-            for (int x = 0; x < font::glyph_width; ++x)
-                if (rows[y] & (0x80 >> x)) {
-                    m(column + x, y) = 1;
-                    if (bold) m(column + x + 1, y) = 1;
-                }
-        column += font::glyph_width;
-    }
-    if (scale > 1 && scale % 2 == 0) {
-        m = scale2x(m);
-        scale /= 2;
-    }
-    if (scale > 1) {
-        TextMask big(m.w * scale, m.h * scale);
-        for (int y = 0; y < big.h; ++y)
-            for (int x = 0; x < big.w; ++x) big(x, y) = m(x / scale, y / scale);
-        m = std::move(big);
-    }
-    return m;
-}
-
-inline int anchor_offset(Align a, int extent) {
-    return a == Align::start ? 0 : a == Align::center ? extent / 2 : extent;
-}
-
-}  // namespace detail
-
-// Size of the box draw_text fills for `text`, before any rotation.
-inline int text_width(std::string_view text, int scale = 1, bool bold = false) {
-    return (detail::display_length(text) * font::glyph_width + (bold ? 1 : 0)) * scale;
-}
-inline int text_height(int scale = 1) { return font::glyph_height * scale; }
-
-// Draws `text` (ASCII; other characters show as '?') so that (x, y) is the anchor of its box.
-inline void draw_text(Image& img, int x, int y, std::string_view text, Rgb color, const TextStyle& style = {}) {
-    INK_CHECK(style.scale >= 1, "draw_text: scale must be at least 1, got ", style.scale);
-    if (text.empty()) return;
-    const detail::TextMask m = detail::render_text_mask(text, style.scale, style.bold);
-    const int box_w = style.vertical ? m.h : m.w, box_h = style.vertical ? m.w : m.h;
-    const int left = x - detail::anchor_offset(style.halign, box_w);
-    const int top = y - detail::anchor_offset(style.valign, box_h);
-    for (int my = 0; my < m.h; ++my)
-        for (int mx = 0; mx < m.w; ++mx) {
-            if (!m(mx, my)) continue;
-            // Counter-clockwise rotation: the text's left end goes to the bottom of the box.
-            if (style.vertical)
-                img.set(left + my, top + (m.w - 1 - mx), color);
-            else
-                img.set(left + mx, top + my, color);
-        }
-}
-
-}  // namespace ink::util
+}  // namespace ink::util::bitmap_font
