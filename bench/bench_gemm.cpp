@@ -5,9 +5,9 @@
 //   1024x1024x1024
 // Names: gemm/<ink|ink_bf16|eigen|onednn|onednn_bf16>/<shape>/threads:N, with a GFLOPS counter
 // (wall-clock rate). ink_bf16 is kernels::gemm_bf16 (float in and out, bf16 products); the oneDNN rows
-// (dnnl::matmul, f32 and bf16 with f32 output, built when CMake finds oneDNN) are set up as its users
-// would: the primitive is created once and, for bf16, A and B converted to bf16 once outside the
-// timing, so oneDNN is timed on its product alone while ink's time includes the rounding.
+// (dnnl::matmul, f32 and bf16 with f32 output, built when CMake finds oneDNN; onednn_baselines.hpp) are
+// set up as its users would: the primitive is created once and, for bf16, A and B converted to bf16
+// once outside the timing, so oneDNN is timed on its product alone while ink's time includes the rounding.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -19,7 +19,7 @@
 #include "ink/kernels/gemm.hpp"
 #include "ink/kernels/gemm_bf16.hpp"
 #if defined(INK_BENCH_ONEDNN)
-#include <oneapi/dnnl/dnnl.hpp>
+#include "onednn_baselines.hpp"
 #endif
 
 namespace {
@@ -67,31 +67,17 @@ void run_gemm(benchmark::State& state, GemmShape s, int threads) {
 }
 
 #if defined(INK_BENCH_ONEDNN)
-// dnnl::matmul C (M x N, f32) = op(A) op(B) with A, B in `type` (f32 or bf16), transposes as strides.
-void run_onednn(benchmark::State& state, GemmShape s, int threads, dnnl::memory::data_type type) {
-    ink::set_num_threads(threads);  // oneDNN's own thread count is fixed by its runtime (OMP_NUM_THREADS)
-    using dt = dnnl::memory::data_type;
-    const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-    dnnl::stream strm(eng);
-    const bool at = s.ta == Trans::Yes, bt = s.tb == Trans::Yes;
-    const dnnl::memory::dims a_strides = at ? dnnl::memory::dims{1, s.M} : dnnl::memory::dims{s.K, 1};
-    const dnnl::memory::dims b_strides = bt ? dnnl::memory::dims{1, s.K} : dnnl::memory::dims{s.N, 1};
-    const dnnl::memory::desc a_f32({s.M, s.K}, dt::f32, a_strides), b_f32({s.K, s.N}, dt::f32, b_strides);
-    const dnnl::memory::desc a_md({s.M, s.K}, type, a_strides), b_md({s.K, s.N}, type, b_strides);
-    const dnnl::memory::desc c_md({s.M, s.N}, dt::f32, dnnl::memory::dims{s.N, 1});
+// dnnl::matmul C (M x N, f32) = op(A) op(B) with A, B in `type` (f32 or bf16): onednn_baselines.hpp.
+void run_onednn(benchmark::State& state, GemmShape s, int threads, ink::bench::onednn::dt type) {
+    ink::set_num_threads(threads);  // before the primitive is created: oneDNN takes its thread count then
     std::vector<float> A(s.M * s.K), B(s.K * s.N), C(s.M * s.N);
     ink::Rng rng(1);
     rng.fill_uniform(A.data(), index_t(A.size()), -1.f, 1.f);
     rng.fill_uniform(B.data(), index_t(B.size()), -1.f, 1.f);
-    dnnl::memory a32(a_f32, eng, A.data()), b32(b_f32, eng, B.data()), c(c_md, eng, C.data());
-    dnnl::memory a(a_md, eng), b(b_md, eng);
-    dnnl::reorder(a32, a).execute(strm, a32, a);  // f32 -> bf16 once, outside the timing
-    dnnl::reorder(b32, b).execute(strm, b32, b);
-    const dnnl::matmul mm(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), eng));
+    ink::bench::onednn::Matmul matmul(s.ta, s.tb, s.M, s.N, s.K, A.data(), B.data(), C.data(), type);
     const ink::bench::WallClockRate rate;
     for (auto _ : state) {
-        mm.execute(strm, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
-        strm.wait();
+        matmul.run();
         benchmark::DoNotOptimize(C.data());
     }
     state.counters["GFLOPS"] = rate.gflops(2.0 * double(s.M) * double(s.N) * double(s.K), state.iterations());
@@ -106,12 +92,10 @@ const bool registered = [] {
             benchmark::RegisterBenchmark(("gemm/ink_bf16" + tail).c_str(), run_gemm<Impl::ink_bf16>, s, threads);
             benchmark::RegisterBenchmark(("gemm/eigen" + tail).c_str(), run_gemm<Impl::eigen>, s, threads);
 #if defined(INK_BENCH_ONEDNN)
-            if (threads == 1) {  // oneDNN's threads are its runtime's, not ink's: one-thread rows only
-                benchmark::RegisterBenchmark(("gemm/onednn" + tail).c_str(), run_onednn, s, threads,
-                                             dnnl::memory::data_type::f32);
-                benchmark::RegisterBenchmark(("gemm/onednn_bf16" + tail).c_str(), run_onednn, s, threads,
-                                             dnnl::memory::data_type::bf16);
-            }
+            benchmark::RegisterBenchmark(("gemm/onednn" + tail).c_str(), run_onednn, s, threads,
+                                         ink::bench::onednn::dt::f32);
+            benchmark::RegisterBenchmark(("gemm/onednn_bf16" + tail).c_str(), run_onednn, s, threads,
+                                         ink::bench::onednn::dt::bf16);
 #endif
         }
     return true;
