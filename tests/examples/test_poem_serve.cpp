@@ -229,8 +229,10 @@ TEST_CASE("poem serve: bad input gets HTTP 400 naming the field") {
         CHECK(j.contains("model"));
     }
     // Query parameters: each value is text, parsed strictly.
-    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& param : std::vector<std::pair<std::string, std::string>>{
              {"n", "1e3"}, {"n", " 5"}, {"seed", "+3"}, {"temperature", "nan"}, {"nope", "1"}, {"decode", "\xc3"}}) {
+        const std::string& key = param.first;  // not a structured binding: INFO captures it (clang 14)
+        const std::string& value = param.second;
         INFO(key << "=" << value);
         const Response r = api.handle({"GET", "/api/generate", {{key, value}}, ""});
         CHECK(r.status == 400);
