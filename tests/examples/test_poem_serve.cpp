@@ -298,27 +298,6 @@ TEST_CASE("poem serve: tone-aware decoding, as the command line's --tones") {
               .at("tones") == true);
 }
 
-TEST_CASE("poem serve: the acrostic finds the same couplet on any number of threads") {
-    const std::array<std::int32_t, 2> heads = {3, 5};
-    for (const Decode method : {Decode::Joint, Decode::Argmax}) {
-        DecodeOptions opt;
-        opt.method = method;
-        for (const std::uint64_t seed : {1u, 2u}) {
-            AcrosticOptions a;
-            a.seed = seed;
-            a.starts = 5;  // odd: the groups differ in size
-            a.iterations = 4;
-            const Couplet one = poet().acrostic(heads, opt, a);
-            for (const int threads : {2, 3, 8}) {
-                a.threads = threads;
-                CHECK(poet().acrostic(heads, opt, a) == one);
-            }
-            CHECK(one[0] == heads[0]);
-            CHECK(one[kLine] == heads[1]);
-        }
-    }
-}
-
 TEST_CASE("poem serve: the page comes only from its own table") {
     const Asset page[] = {{"/index.html", "text/html", "<p>hi</p>"}, {"/app.js", "text/javascript", "1;"}};
     ApiOptions o = options(false);
