@@ -24,16 +24,12 @@ struct HttpOptions {
     int workers = 64;  // connections served at once
 };
 
-// The query comes from the URL only: httplib also merges a form-encoded body into params (and curl -d
-// sends JSON labelled as a form), but the API's bodies are JSON.
-inline Request to_request(const httplib::Request& r) {
+// The query comes from the URL only (request.hpp's parse_query): httplib also merges a form-encoded
+// body into params (and curl -d sends JSON labelled as a form), but the API's bodies are JSON.
+inline Request to_request(const httplib::Request& r, const Limits& limits) {
     Request out{r.method, r.path, {}, r.body};
     const auto q = r.target.find('?');
-    if (q != std::string::npos) {
-        httplib::Params params;
-        httplib::detail::parse_query_text(r.target.substr(q + 1), params);
-        for (const auto& [k, v] : params) out.query.emplace(k, v);
-    }
+    if (q != std::string::npos) out.query = parse_query(std::string_view(r.target).substr(q + 1), limits.query_bytes);
     return out;
 }
 
@@ -79,7 +75,12 @@ inline bool run_http(const Api& api, const HttpOptions& o) {
     server.set_error_handler(json_errors);
 
     auto handle = [&api](const httplib::Request& req, httplib::Response& res) {
-        const Response r = api.handle(to_request(req));
+        Response r;
+        try {
+            r = api.handle(to_request(req, api.limits()));
+        } catch (const HttpError& e) {
+            r = api.error(e.status, e.field, e.field + ": " + e.message);
+        }
         res.status = r.status;
         res.set_content(r.body, r.content_type);
     };

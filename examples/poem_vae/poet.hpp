@@ -9,11 +9,14 @@
 // borrows a replica whose parameters share the loaded weights' storage but are nodes of its own, and
 // returns it afterwards. Replicas are pooled (as many as calls ever ran at once); their parameters do
 // not require gradients, so the acrostic's gradient flows to z only. Scratch tensors are per call.
+#include <algorithm>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "decode.hpp"
@@ -91,6 +94,11 @@ struct AcrosticOptions {
     index_t starts = 16;     // random starting points, searched at once
     index_t iterations = 60; // gradient steps on z
     float lr = 0.05f;        // gradient step size
+    // Threads the starts are split over. Each start's search is independent of the others (the
+    // GEMMs compute every row by the same operations whatever the number of rows, the objective's
+    // gradient is per row), so the couplet does not depend on it; except when sampling, whose one
+    // generator is drawn from start after start, so sampling always searches on one thread.
+    int threads = 1;
 };
 
 class Poet {
@@ -241,50 +249,98 @@ public:
     //     cross-entropy of the couplet the decoder would print at z, with the two characters forced
     //   + |z|^2 / 2 (the prior's negative log-density, which keeps z where the decoder was trained).
     // The target couplet is re-decoded every iteration, so z moves toward a couplet that the decoder
-    // is sure of and that starts right. The start with the highest log p(couplet | z) + log p(z) wins.
+    // is sure of and that starts right. The start with the highest log p(couplet | z) + log p(z) wins
+    // (the first of equals).
     Couplet acrostic(const std::array<std::int32_t, 2>& heads, const DecodeOptions& options, const AcrosticOptions& a) const {
         const DecodeOptions opt = decode_options(options);
         INK_CHECK(a.starts >= 1, "starts must be at least 1, got ", a.starts);
         INK_CHECK(a.iterations >= 0, "iterations must be non-negative, got ", a.iterations);
+        const Tensor<float> z = prior_sample(a.starts, hyper().latent, a.seed);
+        ink::Rng pick = ink::Rng(a.seed).fork(1);
+        const index_t groups = opt.method == Decode::Sample ? 1 : std::clamp<index_t>(a.threads, 1, a.starts);
+        // Group g searches the starts [starts * g / groups, starts * (g + 1) / groups), group 0 on this
+        // thread; each has its own copy of the (then unused) generator.
+        std::vector<AcrosticBest> best(static_cast<std::size_t>(groups));
+        std::vector<std::exception_ptr> errors(static_cast<std::size_t>(groups));
+        auto search = [&](index_t g, ink::Rng& rng) {
+            try {
+                const index_t begin = a.starts * g / groups, end = a.starts * (g + 1) / groups;
+                best[std::size_t(g)] = acrostic_search(heads, opt, a, z.rows(begin, end).clone(), rng);
+            } catch (...) {
+                errors[std::size_t(g)] = std::current_exception();
+            }
+        };
+        std::vector<std::thread> helpers;
+        std::vector<ink::Rng> picks(static_cast<std::size_t>(groups), pick);
+        for (index_t g = 1; g < groups; ++g) helpers.emplace_back(search, g, std::ref(picks[std::size_t(g)]));
+        search(0, pick);
+        for (std::thread& t : helpers) t.join();
+        for (const std::exception_ptr& e : errors)
+            if (e) std::rethrow_exception(e);
+        std::size_t winner = 0;
+        for (std::size_t g = 1; g < best.size(); ++g)
+            if (best[g].score > best[winner].score) winner = g;
+        return best[winner].couplet;
+    }
+
+private:
+    struct AcrosticBest {
+        double score = -1e300;
+        Couplet couplet{};
+    };
+
+    // The acrostic's search from the starts z0 (starts, latent): the best of them and its score.
+    AcrosticBest acrostic_search(const std::array<std::int32_t, 2>& heads, const DecodeOptions& opt,
+                                 const AcrosticOptions& a, Tensor<float> z0, ink::Rng& pick) const {
         Replica replica(*this);
         const PoemVAE<float>& model = *replica;
-        const index_t V = model.hyper.vocab;
-        auto force = [&](float* logits) {  // the heads win every decoding method
-            for (int line = 0; line < 2; ++line) logits[line * kLine * V + heads[std::size_t(line)]] = 1e4f;
-        };
-        Var<float> z(prior_sample(a.starts, model.hyper.latent, a.seed), true);
-        Tensor<std::int32_t> targets = Tensor<std::int32_t>::empty({a.starts * kLength});
-        ink::Rng pick = ink::Rng(a.seed).fork(1);
+        const index_t V = model.hyper.vocab, starts = z0.dim(0);
+        // Decodes logits (starts, kLength, V) with the heads forced (they win every decoding method).
+        // The two forced entries per couplet are put back afterwards, so the logits serve the
+        // cross-entropy and the score unchanged, without a copy of all of them.
         std::vector<Couplet> current;
+        auto decode_forced = [&](float* logits) {
+            std::vector<float> saved;
+            saved.reserve(std::size_t(2 * starts));
+            auto force = [&](float* l) {
+                for (int line = 0; line < 2; ++line) {
+                    float& x = l[line * kLine * V + heads[std::size_t(line)]];
+                    saved.push_back(x);
+                    x = 1e4f;
+                }
+            };
+            current.clear();
+            decode_rows(logits, starts, V, opt, pick, current, force);
+            for (index_t r = 0; r < starts; ++r)
+                for (int line = 0; line < 2; ++line)
+                    logits[r * kLength * V + line * kLine * V + heads[std::size_t(line)]] = saved[std::size_t(2 * r + line)];
+        };
+        Var<float> z(std::move(z0), true);
+        Tensor<std::int32_t> targets = Tensor<std::int32_t>::empty({starts * kLength});
         for (index_t it = 0; it < a.iterations; ++it) {
             const Var<float> logits = ink::reshape(model.decode(z), {-1, V});  // (starts * 10, V)
-            // The targets: the couplets decoded from these logits (a copy: forcing the heads edits it).
-            Tensor<float> edited = logits.value().clone();
-            current.clear();
-            decode_rows(edited.data(), a.starts, V, opt, pick, current, force);
-            for (index_t r = 0; r < a.starts; ++r)
+            Tensor<float> values = logits.value();  // shares the storage
+            decode_forced(values.data());          // the targets: the couplets these logits print
+            for (index_t r = 0; r < starts; ++r)
                 std::copy(current[std::size_t(r)].begin(), current[std::size_t(r)].end(), targets.data() + r * kLength);
             const Var<float> objective =
                 ink::cross_entropy(logits, targets, ink::Reduction::Sum) + ink::sum(ink::square(z)) * 0.5f;
             const Tensor<float> g = ink::grad(objective, z).value();
             for (index_t j = 0; j < z.numel(); ++j) z.value()[j] -= a.lr * g[j];
         }
-        const auto final_couplets = decode_latents(model, z.value(), opt, pick, force);
         ink::NoGradGuard no_grad;
-        const Tensor<float> logits = model.decode(Var<float>(z.value())).value();
-        double best = -1e300;
-        std::size_t best_r = 0;
-        for (index_t r = 0; r < a.starts; ++r) {
+        Tensor<float> logits = model.decode(Var<float>(z.value())).value();
+        decode_forced(logits.data());
+        AcrosticBest best;
+        for (index_t r = 0; r < starts; ++r) {
             double prior = 0;
             for (index_t j = 0; j < z.dim(1); ++j) prior -= 0.5 * double(z.value()(r, j)) * z.value()(r, j);
-            const double score =
-                log_likelihood(logits.data() + r * kLength * V, V, final_couplets[std::size_t(r)]) + prior;
-            if (score > best) best = score, best_r = std::size_t(r);
+            const double score = log_likelihood(logits.data() + r * kLength * V, V, current[std::size_t(r)]) + prior;
+            if (score > best.score) best = {score, current[std::size_t(r)]};
         }
-        return final_couplets[best_r];
+        return best;
     }
 
-private:
     // A model whose parameters share the loaded weights (read-only) through nodes of its own, borrowed
     // from the pool for one call.
     class Replica {

@@ -1,39 +1,33 @@
 #pragma once
 // The poem bot's JSON API and page (ink-poem serve), without the sockets: Api::handle turns a request
-// (method, path, query, body) into a response, so tests drive it directly; http.hpp puts it on
-// cpp-httplib. Endpoints (docs/poem.md, "The web page"):
+// into a response, so tests drive it directly; http.hpp puts it on cpp-httplib. request.hpp parses
+// and bounds what the client sent (the endpoints are listed there, and in docs/poem.md); this file
+// runs the parsed Call on the model.
 //
-//   POST /api/generate     {"n", "seed", "decode", "temperature", "top_k", "repeat_penalty"}
-//   GET  /api/generate?n=..&seed=..  (the same fields as query parameters)
-//   POST /api/acrostic     {"heads", "seed", "starts", "iterations", decoding fields}
-//   POST /api/interpolate  {"a", "b", "steps", decoding fields}
-//   POST /api/reconstruct  {"couplet", decoding fields}
-//   POST /api/convert      {"texts": [...], "to": "traditional" | "simplified"}  (OpenCC)
-//   GET  /healthz          the model, the limits, what the build can do
-//   GET  /, /app.js, ...   the page, from the binary's own table (no request path reaches a file)
-//
-// Every input is bounded (Limits): a field out of range, of the wrong type, unknown, or text that is
-// not valid UTF-8 or holds characters the model does not know gets HTTP 400 and
+// A field out of range, of the wrong type, unknown, or text that is not valid UTF-8 or holds
+// characters the model does not know gets HTTP 400 and
 // {"error": "<field>: <what was expected>", "field": "<field>", "model": "<name>"}.
 //
-// Dynamic batching: concurrent generate requests wait in a queue while the decoder runs; the next
-// decoder product takes all of them at once (up to Limits::batch_rows couplets), which turns many
-// (100 x 64) x (64 x V) products into one tall one. The GEMM computes every output element by the
-// same operations whatever the number of rows (kernels/detail/gemm_driver.hpp), so a request's
-// couplets do not depend on who shared its batch: same seed, same answer.
+// Scheduling (docs/benchmarks.md, "The poem web server"): every request's model work runs through
+// one first-come-first-served gate with a slot per core, kernels single-threaded. httplib keeps a
+// thread per connection; without the gate, 50 connections meant 50 runnable threads time-slicing 2
+// cores, so every request took as long as all the others together and the slowest waited seconds
+// (p99 0.3-4 s). Behind the gate a request waits its turn, then runs alone on its core.
+//
+// Dynamic batching (--batching, off by default): concurrent generate requests wait in a queue while
+// the decoder runs; the next decoder product takes all of them at once (up to Limits::batch_rows
+// couplets). The GEMM computes every output element by the same operations whatever the number of
+// rows (kernels/detail/gemm_driver.hpp), so a request's couplets do not depend on who shared its
+// batch: same seed, same answer.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <filesystem>
-#include <map>
 #include <mutex>
-#include <optional>
 #include <random>
-#include <semaphore>
-#include <set>
-#include <sstream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,28 +37,9 @@
 #include <nlohmann/json.hpp>
 
 #include "poet.hpp"
+#include "request.hpp"
 
 namespace poem::serve {
-
-using nlohmann::json;
-
-struct Limits {
-    std::size_t body_bytes = 16 * 1024;
-    index_t max_n = 100;           // couplets per generate request
-    index_t max_steps = 32;        // interpolation points
-    index_t max_starts = 32;       // acrostic starting points
-    index_t max_iterations = 200;  // acrostic gradient steps
-    float max_temperature = 10;
-    float max_repeat_penalty = 100;
-    std::size_t max_text_bytes = 256;     // a couplet or heads as typed
-    std::size_t max_convert_texts = 200;  // texts per /api/convert
-    index_t batch_rows = 64;              // couplets per batched decoder product (logits: 300 KB each at V 7,588)
-};
-
-// A 400 answer: which field, and what was expected.
-struct BadRequest {
-    std::string field, message;
-};
 
 // A static file of the page, embedded in the binary.
 struct Asset {
@@ -73,148 +48,64 @@ struct Asset {
     std::string_view body;
 };
 
-struct Request {
-    std::string method, path;
-    std::multimap<std::string, std::string> query;
-    std::string body;
-};
-
 struct Response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
 };
 
-// The fields of one request, from a JSON object (POST) or a query string (GET, values as text). Each
-// field is read once with its bounds; finish() then refuses whatever the endpoint does not know.
-class Fields {
+// Runs callers on `slots` cores, each caller taking one or more slots, in the order they arrived (the
+// oldest waiter goes first even when fewer slots would do for a later one). Each waiter sleeps on its
+// own condition variable and a finishing caller hands the slots over, so a release wakes only the
+// callers it admits, not all 50 (std::counting_semaphore promises no order, and can starve).
+class FifoGate {
 public:
-    static Fields from_body(const std::string& body, std::size_t limit) {
-        if (body.size() > limit) throw BadRequest{"body", "expected at most " + std::to_string(limit) + " bytes"};
-        json j;
-        try {
-            j = json::parse(body.empty() ? std::string("{}") : body);
-        } catch (const json::exception& e) {  // also invalid UTF-8 in a string
-            throw BadRequest{"body", std::string("expected a JSON object: ") + e.what()};
-        }
-        if (!j.is_object()) throw BadRequest{"body", "expected a JSON object"};
-        return Fields(std::move(j), false);
-    }
-    static Fields from_query(const std::multimap<std::string, std::string>& query) {
-        json j = json::object();
-        for (const auto& [key, value] : query) {
-            if (j.contains(key)) throw BadRequest{key, "expected once, got it twice"};
-            j[key] = value;  // nlohmann checks the UTF-8 when dumping; check_text below when reading
-        }
-        return Fields(std::move(j), true);
-    }
+    explicit FifoGate(int slots) : slots_(std::max(1, slots)), free_(slots_) {}
 
-    std::optional<std::int64_t> integer(const std::string& name, std::int64_t lo, std::int64_t hi) {
-        const json* v = take(name);
-        if (!v) return std::nullopt;
-        const std::string expected = "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
-        std::int64_t x = 0;
-        if (text_values_) {
-            try {
-                x = ink::parse_number<std::int64_t>(v->get_ref<const std::string&>(), name);
-            } catch (const ink::Error&) {
-                throw BadRequest{name, expected + ", got \"" + shorten(v->get_ref<const std::string&>()) + "\""};
-            }
-        } else if (v->is_number_integer()) {
-            if (v->is_number_unsigned() && v->get<std::uint64_t>() > std::uint64_t(hi))
-                throw BadRequest{name, expected + ", got " + v->dump()};
-            x = v->get<std::int64_t>();
-        } else {
-            throw BadRequest{name, expected + ", got " + shorten(v->dump())};
-        }
-        if (x < lo || x > hi) throw BadRequest{name, expected + ", got " + std::to_string(x)};
-        return x;
-    }
-
-    // A number in (lo, hi] when open_low, else [lo, hi].
-    std::optional<float> number(const std::string& name, float lo, float hi, bool open_low) {
-        const json* v = take(name);
-        if (!v) return std::nullopt;
-        const std::string expected = std::string("expected a number ") + (open_low ? "above " : "from ") + fmt(lo) +
-                                     (open_low ? " up to " : " to ") + fmt(hi);
-        double x = 0;
-        if (text_values_) {
-            try {
-                x = ink::parse_number<double>(v->get_ref<const std::string&>(), name);
-            } catch (const ink::Error&) {
-                throw BadRequest{name, expected + ", got \"" + shorten(v->get_ref<const std::string&>()) + "\""};
-            }
-        } else if (v->is_number()) {
-            x = v->get<double>();
-        } else {
-            throw BadRequest{name, expected + ", got " + shorten(v->dump())};
-        }
-        if (!(open_low ? x > lo : x >= lo) || !(x <= hi)) throw BadRequest{name, expected + ", got " + fmt(x)};
-        return float(x);
-    }
-
-    std::optional<std::string> text(const std::string& name, std::size_t max_bytes) {
-        const json* v = take(name);
-        if (!v) return std::nullopt;
-        if (!v->is_string()) throw BadRequest{name, "expected a string, got " + shorten(v->dump())};
-        return check_text(name, v->get_ref<const std::string&>(), max_bytes);
-    }
-
-    std::optional<std::vector<std::string>> texts(const std::string& name, std::size_t max_count, std::size_t max_bytes) {
-        const json* v = take(name);
-        if (!v) return std::nullopt;
-        if (text_values_ || !v->is_array() || v->size() > max_count)
-            throw BadRequest{name, "expected an array of at most " + std::to_string(max_count) + " strings"};
-        std::vector<std::string> out;
-        for (const json& s : *v) {
-            if (!s.is_string()) throw BadRequest{name, "expected strings, got " + shorten(s.dump())};
-            out.push_back(check_text(name, s.get_ref<const std::string&>(), max_bytes));
-        }
-        return out;
-    }
-
-    // Refuses the fields nobody read.
-    void finish() const {
-        for (const auto& [key, value] : j_.items())
-            if (!read_.count(key)) throw BadRequest{printable(key), "unknown field"};
-    }
-
-    template <class T>
-    static std::string fmt(T x) {
-        std::ostringstream os;
-        os << x;
-        return os.str();
+    template <class Fn>
+    auto run(Fn&& fn, int slots = 1) -> decltype(fn()) {
+        slots = std::clamp(slots, 1, slots_);
+        enter(slots);
+        struct Leave {
+            FifoGate& gate;
+            int slots;
+            ~Leave() { gate.leave(slots); }
+        } leave{*this, slots};
+        return fn();
     }
 
 private:
-    Fields(json j, bool text_values) : j_(std::move(j)), text_values_(text_values) {}
+    struct Waiter {
+        int slots;
+        std::condition_variable wake;
+        bool admitted = false;
+    };
+    void enter(int slots) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (queue_.empty() && free_ >= slots) {
+            free_ -= slots;
+            return;
+        }
+        Waiter me{slots, {}, false};
+        queue_.push_back(&me);
+        me.wake.wait(lock, [&] { return me.admitted; });
+    }
+    void leave(int slots) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_ += slots;
+        while (!queue_.empty() && free_ >= queue_.front()->slots) {
+            Waiter* next = queue_.front();
+            queue_.pop_front();
+            free_ -= next->slots;  // the slots pass to it directly
+            next->admitted = true;
+            next->wake.notify_one();
+        }
+    }
 
-    const json* take(const std::string& name) {
-        read_.insert(name);
-        const auto it = j_.find(name);
-        return it == j_.end() ? nullptr : &*it;
-    }
-    static std::string check_text(const std::string& name, const std::string& s, std::size_t max_bytes) {
-        if (s.size() > max_bytes) throw BadRequest{name, "expected at most " + std::to_string(max_bytes) + " bytes"};
-        std::size_t pos = 0;
-        char32_t cp = 0;
-        while (pos < s.size())
-            if (!ink::data::utf8::next(s, pos, cp)) throw BadRequest{name, "expected valid UTF-8"};
-        return s;
-    }
-    static std::string shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 40) + "..." : s; }
-    // A field name for the error message: only if it is valid UTF-8 (it comes back in JSON).
-    static std::string printable(const std::string& key) {
-        std::size_t pos = 0;
-        char32_t cp = 0;
-        while (pos < key.size())
-            if (!ink::data::utf8::next(key, pos, cp)) return "(a field name that is not valid UTF-8)";
-        return shorten(key);
-    }
-
-    json j_;
-    bool text_values_;
-    std::set<std::string> read_;
+    const int slots_;
+    std::mutex mutex_;
+    std::deque<Waiter*> queue_;
+    int free_;
 };
 
 // Collects the decoder products of concurrent generate requests into one (see the top of the file).
@@ -311,10 +202,10 @@ private:
 struct ApiOptions {
     Limits limits;
     bool batching = true;
-    // Requests computed at once: batched decoder products, and (separately) acrostic / interpolate /
-    // reconstruct requests; the others wait. One per core, with kernels single-threaded
-    // (ink::set_num_threads(1)): OpenMP teams started from many request threads spin-wait on each
-    // other, which cost 80% of the CPU in a measurement.
+    // Requests computed at once (the FifoGate's slots; with batching, also the decoder products run at
+    // once). One per core, with kernels single-threaded (ink::set_num_threads(1)): OpenMP teams
+    // started from many request threads spin-wait on each other, which cost 80% of the CPU in a
+    // measurement.
     int compute_threads = 2;
     std::span<const Asset> assets;
 };
@@ -325,7 +216,7 @@ public:
         : poet_(poet),
           options_(std::move(options)),
           model_name_(std::filesystem::path(poet.path()).filename().string()),
-          heavy_(std::max(1, options_.compute_threads)) {
+          gate_(options_.compute_threads) {
         if (options_.batching)
             batcher_ = std::make_unique<Batcher>(poet, options_.limits.batch_rows, options_.compute_threads);
         if (ink::data::kHaveOpenCC) {
@@ -340,10 +231,10 @@ public:
 
     Response handle(const Request& req) const {
         try {
-            if (req.path.starts_with("/api/") || req.path == "/healthz") return route(req);
-            return asset(req);
-        } catch (const BadRequest& e) {
-            return error(400, e.field, e.field + ": " + e.message);
+            return std::visit([this](const auto& call) { return run(call); },
+                              parse_request(req, options_.limits, poet_.vocab().size()));
+        } catch (const HttpError& e) {
+            return error(e.status, e.field, e.field.empty() ? e.message : e.field + ": " + e.message);
         } catch (const ink::Error& e) {  // a limit inside the model (should not happen after the checks)
             return error(400, "", e.what());
         } catch (const std::exception& e) {
@@ -359,72 +250,46 @@ public:
     }
 
 private:
-    Response route(const Request& req) const {
-        const bool get = req.method == "GET" || req.method == "HEAD", post = req.method == "POST";
-        if (req.path == "/healthz" && get) return healthz();
-        if (req.path == "/api/generate" && (get || post))
-            return generate(post ? body(req) : Fields::from_query(req.query));
-        if (post && req.path == "/api/acrostic") return acrostic(body(req));
-        if (post && req.path == "/api/interpolate") return interpolate(body(req));
-        if (post && req.path == "/api/reconstruct") return reconstruct(body(req));
-        if (post && req.path == "/api/convert") return convert(body(req));
-        for (const char* known : {"/healthz", "/api/generate", "/api/acrostic", "/api/interpolate", "/api/reconstruct",
-                                  "/api/convert"})
-            if (req.path == known) return error(405, "", "method " + req.method + " is not allowed on " + req.path);
-        return error(404, "", "no endpoint " + req.path.substr(0, 64));
-    }
-
-    Fields body(const Request& req) const {
-        if (!req.query.empty()) throw BadRequest{req.query.begin()->first, "unknown field (POST takes a JSON body)"};
-        return Fields::from_body(req.body, options_.limits.body_bytes);
-    }
-
     Response answer(json j) const {
         j["model"] = model_name_;
         return {200, "application/json", j.dump(-1, ' ', false, json::error_handler_t::replace)};
     }
 
-    Response healthz() const {
+    Response run(const Health&) const {
         const Limits& l = options_.limits;
         return answer({{"status", "ok"},
                        {"script", script_name(poet_.script())},
                        {"vocab", poet_.vocab().size()},
                        {"opencc", bool(to_traditional_)},
+                       {"tones", !poet_.tones().empty()},
                        {"decode", {"argmax", "sample", "joint"}},
                        {"limits",
                         {{"n", l.max_n},
                          {"steps", l.max_steps},
                          {"starts", l.max_starts},
                          {"iterations", l.max_iterations},
+                         {"tone_penalty", l.max_tone_penalty},
                          {"body_bytes", l.body_bytes}}}});
     }
 
-    DecodeOptions decode_options(Fields& f) const {
-        DecodeOptions opt;
-        if (const auto m = f.text("decode", 16)) {
-            try {
-                opt.method = parse_decode(*m);
-            } catch (const ink::Error&) {
-                throw BadRequest{"decode", "expected argmax, sample or joint"};
-            }
-        }
-        opt.temperature = f.number("temperature", 0, options_.limits.max_temperature, true).value_or(opt.temperature);
-        opt.top_k = f.integer("top_k", 0, poet_.vocab().size()).value_or(opt.top_k);
-        opt.repeat_penalty =
-            f.number("repeat_penalty", 0, options_.limits.max_repeat_penalty, false).value_or(opt.repeat_penalty);
-        return opt;
+    // The request's decoding options with the model's tone table; "tones" is refused by a model that
+    // has none.
+    DecodeOptions with_tones(const DecodeOptions& o) const {
+        if (o.tone_penalty > 0 && poet_.tones().empty())
+            throw HttpError{"tones", "expected false: this model has no tone table (metadata poem.tones)"};
+        return poet_.decode_options(o);
     }
     static json decode_json(const DecodeOptions& o) {
         const char* names[] = {"argmax", "sample", "joint"};
         return {{"decode", names[int(o.method)]},
                 {"temperature", o.temperature},
                 {"top_k", o.top_k},
-                {"repeat_penalty", o.repeat_penalty}};
+                {"repeat_penalty", o.repeat_penalty},
+                {"tones", o.tone_penalty > 0},
+                {"tone_penalty", o.tone_penalty}};
     }
-    // A seed the page can keep in a permalink: JavaScript numbers are exact up to 2^53.
-    static std::uint64_t seed(Fields& f) {
-        constexpr std::int64_t kMaxSeed = (std::int64_t(1) << 53) - 1;
-        if (const auto s = f.integer("seed", 0, kMaxSeed)) return std::uint64_t(*s);
+    static std::uint64_t seed_or_fresh(const std::optional<std::uint64_t>& seed) {
+        if (seed) return *seed;
         thread_local std::mt19937_64 fresh{std::random_device{}()};
         return fresh() & std::uint64_t(kMaxSeed);
     }
@@ -439,26 +304,29 @@ private:
         try {
             return parse();
         } catch (const ink::Error& e) {
-            throw BadRequest{field, e.what()};
+            throw HttpError{field, e.what()};
         }
     }
-    std::string required_text(Fields& f, const std::string& name) const {
-        auto t = f.text(name, options_.limits.max_text_bytes);
-        if (!t) throw BadRequest{name, "expected a string (missing)"};
-        return *t;
-    }
 
-    Response generate(Fields f) const {
-        const index_t n = f.integer("n", 1, options_.limits.max_n).value_or(10);
-        const std::uint64_t s = seed(f);
-        const DecodeOptions opt = decode_options(f);
-        f.finish();
-        const Tensor<float> z = poet_.generate_latents(n, s);
-        Tensor<float> logits = batcher_ ? batcher_->logits(z) : poet_.decoder_logits(z);
-        ink::Rng pick = Poet::generate_rng(s);
+    Response run(const Generate& g) const {
+        const std::uint64_t s = seed_or_fresh(g.seed);
+        const DecodeOptions opt = with_tones(g.decode);
+        const index_t n = g.n, V = poet_.hyper().vocab;
         std::vector<Couplet> out;
         out.reserve(std::size_t(n));
-        decode_rows(logits.data(), n, poet_.hyper().vocab, opt, pick, out);
+        auto decode = [&](Tensor<float>& logits) {
+            ink::Rng pick = Poet::generate_rng(s);
+            decode_rows(logits.data(), n, V, opt, pick, out);
+        };
+        if (batcher_) {
+            Tensor<float> logits = batcher_->logits(poet_.generate_latents(n, s));
+            gate_.run([&] { decode(logits); });
+        } else {
+            gate_.run([&] {
+                Tensor<float> logits = poet_.decoder_logits(poet_.generate_latents(n, s));
+                decode(logits);
+            });
+        }
         json j = decode_json(opt);
         j["seed"] = s;
         j["n"] = n;
@@ -466,90 +334,64 @@ private:
         return answer(std::move(j));
     }
 
-    Response acrostic(Fields f) const {
-        const Limits& l = options_.limits;
-        const std::string heads = required_text(f, "heads");
+    Response run(const Acrostic& req) const {
         AcrosticOptions a;
-        a.seed = seed(f);
-        a.starts = f.integer("starts", 1, l.max_starts).value_or(a.starts);
-        a.iterations = f.integer("iterations", 0, l.max_iterations).value_or(a.iterations);
-        const DecodeOptions opt = decode_options(f);
-        f.finish();
-        const auto ids = parse_text("heads", [&] { return poet_.parse_heads(heads); });
-        const Couplet c = heavy([&] { return poet_.acrostic(ids, opt, a); });
+        a.seed = seed_or_fresh(req.seed);
+        a.starts = req.starts;
+        a.iterations = req.iterations;
+        const DecodeOptions opt = with_tones(req.decode);
+        const auto ids = parse_text("heads", [&] { return poet_.parse_heads(req.heads); });
+        // One thread: AcrosticOptions::threads > 1 starts helper threads, and each thread's autodiff
+        // node pool (autograd/node_pool.hpp) keeps its chunks when the thread ends (LeakSanitizer
+        // reports them), so the server does not split the search until that pool frees them.
+        const Couplet c = gate_.run([&] { return poet_.acrostic(ids, opt, a); });
         json j = decode_json(opt);
         j["seed"] = a.seed;
         j["starts"] = a.starts;
         j["iterations"] = a.iterations;
-        j["heads"] = heads;
+        j["heads"] = req.heads;
         j["couplet"] = poet_.format(c);
         return answer(std::move(j));
     }
 
-    Response interpolate(Fields f) const {
-        const std::string a = required_text(f, "a"), b = required_text(f, "b");
-        const index_t steps = f.integer("steps", 2, options_.limits.max_steps).value_or(8);
-        const DecodeOptions opt = decode_options(f);
-        f.finish();
-        const Couplet ca = parse_text("a", [&] { return poet_.parse_couplet(a); });
-        const Couplet cb = parse_text("b", [&] { return poet_.parse_couplet(b); });
-        const auto cs = heavy([&] { return poet_.interpolate(ca, cb, steps, opt); });
+    Response run(const Interpolate& req) const {
+        const DecodeOptions opt = with_tones(req.decode);
+        const Couplet ca = parse_text("a", [&] { return poet_.parse_couplet(req.a); });
+        const Couplet cb = parse_text("b", [&] { return poet_.parse_couplet(req.b); });
+        const auto cs = gate_.run([&] { return poet_.interpolate(ca, cb, req.steps, opt); });
         json j = decode_json(opt);
-        j["steps"] = steps;
+        j["steps"] = req.steps;
         j["weights"] = json::array();
-        for (index_t s = 0; s < steps; ++s) j["weights"].push_back(double(s) / double(steps - 1));
+        for (index_t s = 0; s < req.steps; ++s) j["weights"].push_back(double(s) / double(req.steps - 1));
         j["couplets"] = couplets(cs);
         return answer(std::move(j));
     }
 
-    Response reconstruct(Fields f) const {
-        const std::string text = required_text(f, "couplet");
-        const DecodeOptions opt = decode_options(f);
-        f.finish();
-        const Couplet c = parse_text("couplet", [&] { return poet_.parse_couplet(text); });
-        const Couplet out = heavy([&] { return poet_.reconstruct(c, opt); });
+    Response run(const Reconstruct& req) const {
+        const DecodeOptions opt = with_tones(req.decode);
+        const Couplet c = parse_text("couplet", [&] { return poet_.parse_couplet(req.couplet); });
+        const Couplet out = gate_.run([&] { return poet_.reconstruct(c, opt); });
         json j = decode_json(opt);
         j["input"] = poet_.format(c);
         j["couplet"] = poet_.format(out);
         return answer(std::move(j));
     }
 
-    Response convert(Fields f) const {
-        const Limits& l = options_.limits;
-        const auto to = f.text("to", 16);
-        const auto texts = f.texts("texts", l.max_convert_texts, l.max_text_bytes);
-        f.finish();
-        if (!to || (*to != "traditional" && *to != "simplified"))
-            throw BadRequest{"to", "expected \"traditional\" or \"simplified\""};
-        if (!texts) throw BadRequest{"texts", "expected an array of strings (missing)"};
+    Response run(const Convert& req) const {
         if (!to_traditional_) return error(501, "", "this build has no OpenCC: no script conversion");
-        const ink::data::ScriptConverter& c = *to == "traditional" ? *to_traditional_ : *to_simplified_;
+        const ink::data::ScriptConverter& c = req.to == "traditional" ? *to_traditional_ : *to_simplified_;
         json out = json::array();
         {
             std::lock_guard<std::mutex> lock(convert_mutex_);  // OpenCC does not promise thread safety
-            for (const std::string& t : *texts) out.push_back(c.convert(t));
+            for (const std::string& t : req.texts) out.push_back(c.convert(t));
         }
-        return answer({{"to", *to}, {"texts", out}});
+        return answer({{"to", req.to}, {"texts", out}});
     }
 
-    // Runs fn in one of the heavy slots (waiting for one), so that many slow requests at once queue
-    // instead of all sharing the cores and each taking as long as all of them.
-    template <class Fn>
-    auto heavy(Fn&& fn) const -> decltype(fn()) {
-        heavy_.acquire();
-        struct Release {
-            std::counting_semaphore<>& s;
-            ~Release() { s.release(); }
-        } release{heavy_};
-        return fn();
-    }
-
-    Response asset(const Request& req) const {
-        if (req.method != "GET" && req.method != "HEAD") return error(405, "", "the page is read with GET");
-        const std::string_view path = req.path == "/" ? std::string_view("/index.html") : std::string_view(req.path);
+    Response run(const Page& page) const {
         for (const Asset& a : options_.assets)
-            if (a.path == path) return {200, std::string(a.content_type), std::string(a.body)};
-        return error(404, "", "no page " + req.path.substr(0, 64));
+            if (a.path == page.path) return {200, std::string(a.content_type), std::string(a.body)};
+        return error(404, "", "no page " + page.path.substr(0, 64));
     }
 
     const Poet& poet_;
@@ -558,7 +400,7 @@ private:
     std::unique_ptr<Batcher> batcher_;
     std::unique_ptr<ink::data::ScriptConverter> to_traditional_, to_simplified_;
     mutable std::mutex convert_mutex_;
-    mutable std::counting_semaphore<> heavy_;
+    mutable FifoGate gate_;
 };
 
 }  // namespace poem::serve

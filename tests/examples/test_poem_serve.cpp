@@ -4,7 +4,9 @@
 // every endpoint at once get exactly the single-threaded answers.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +101,7 @@ std::vector<std::pair<std::string, json>> mixed_requests() {
         r.push_back({"/api/generate", {{"n", 1 + seed * 3}, {"seed", seed}, {"decode", "joint"}}});
         r.push_back({"/api/generate", {{"n", 4}, {"seed", seed}, {"decode", "sample"}, {"top_k", 5}}});
         r.push_back({"/api/generate", {{"n", 2}, {"seed", seed}, {"decode", "argmax"}}});
+        if (!poet().tones().empty()) r.push_back({"/api/generate", {{"n", 3}, {"seed", seed}, {"tones", true}}});
     }
     r.push_back({"/api/acrostic", {{"heads", poet().vocab().token(1) + poet().vocab().token(2)},
                                    {"seed", 4}, {"starts", 2}, {"iterations", 3}}});
@@ -209,6 +212,12 @@ TEST_CASE("poem serve: bad input gets HTTP 400 naming the field") {
         {"/api/reconstruct", R"({"couplet": "abcde，fghij"})", "couplet"},
         {"/api/convert", R"({"texts": ["a"], "to": "klingon"})", "to"},
         {"/api/convert", R"({"texts": "a", "to": "traditional"})", "texts"},
+        {"/api/generate", R"({"tones": "yes"})", "tones"},
+        {"/api/generate", R"({"tones": true, "decode": "sample"})", "tones"},
+        {"/api/generate", R"({"tone_penalty": 2})", "tone_penalty"},
+        {"/api/generate", R"({"tones": true, "tone_penalty": -1})", "tone_penalty"},
+        {"/api/generate", R"({"tones": true, "tone_penalty": 101})", "tone_penalty"},
+        {"/api/acrostic", json{{"heads", heads}, {"tones", true}, {"decode", "argmax"}}.dump(), "tones"},
     };
     for (const Case& c : cases) {
         INFO(c.path << " " << c.body.substr(0, 80));
@@ -220,18 +229,73 @@ TEST_CASE("poem serve: bad input gets HTTP 400 naming the field") {
         CHECK(j.contains("model"));
     }
     // Query parameters: each value is text, parsed strictly.
-    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& param : std::vector<std::pair<std::string, std::string>>{
              {"n", "1e3"}, {"n", " 5"}, {"seed", "+3"}, {"temperature", "nan"}, {"nope", "1"}, {"decode", "\xc3"}}) {
+        const std::string& key = param.first;  // not a structured binding: INFO captures it (clang 14)
+        const std::string& value = param.second;
         INFO(key << "=" << value);
         const Response r = api.handle({"GET", "/api/generate", {{key, value}}, ""});
         CHECK(r.status == 400);
         CHECK(json::parse(r.body).at("field") == key);
     }
+    CHECK(api.handle({"GET", "/api/generate", {{"tones", "maybe"}}, ""}).status == 400);
     CHECK(api.handle({"GET", "/api/generate", {{"n", "1"}, {"n", "2"}}, ""}).status == 400);
-    CHECK(api.handle({"POST", "/api/generate", {{"n", "1"}}, "{}"}).status == 400);  // POST takes a body only
+    // POST takes a body only; an empty name is a field too (both found by fuzz_poem_request).
+    CHECK(json::parse(api.handle({"POST", "/api/generate", {{"n", "1"}}, "{}"}).body).at("field") == "query");
+    CHECK(json::parse(api.handle({"GET", "/api/generate", {{"", "1"}}, ""}).body).at("field") == "(an empty field name)");
     CHECK(api.handle({"GET", "/api/acrostic", {}, ""}).status == 405);
     CHECK(api.handle({"DELETE", "/api/generate", {}, ""}).status == 405);
     CHECK(api.handle({"GET", "/api/nothing", {}, ""}).status == 404);
+}
+
+TEST_CASE("poem serve: query strings are percent-decoded strictly and bounded") {
+    const auto q = parse_query("n=3&heads=%E6%98%A5%e9%a3%8e&a+b=c%2Bd&&flag&seed=", 2048);
+    const std::multimap<std::string, std::string> expected = {
+        {"n", "3"}, {"heads", "春风"}, {"a b", "c+d"}, {"flag", ""}, {"seed", ""}};
+    CHECK(q == expected);
+    for (const char* bad : {"n=%", "n=%4", "n=%G1", "%zz=1", "n=1%"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(parse_query(bad, 2048), HttpError);
+    }
+    CHECK_THROWS_AS(parse_query(std::string(2049, 'a'), 2048), HttpError);
+    try {
+        parse_query("n=%4", 2048);
+    } catch (const HttpError& e) {
+        CHECK(e.field == "query");
+        CHECK(e.status == 400);
+    }
+}
+
+TEST_CASE("poem serve: tone-aware decoding, as the command line's --tones") {
+    const Api api(poet(), options(false));
+    CHECK(ok(api.handle({"GET", "/healthz", {}, ""})).at("tones") == !poet().tones().empty());
+    const json body = {{"n", 6}, {"seed", 11}, {"tones", true}};
+    const Response r = post(api, "/api/generate", body);
+    if (poet().tones().empty()) {  // the tiny fixture model has no tone table: refused, naming the field
+        CHECK(r.status == 400);
+        CHECK(json::parse(r.body).at("field") == "tones");
+        return;
+    }
+    const json tonal = ok(r);
+    CHECK(tonal.at("tones") == true);
+    CHECK(tonal.at("tone_penalty") == doctest::Approx(kDefaultTonePenalty));
+    DecodeOptions cli;  // ink-poem generate --tones (main.cpp: joint, penalty 3)
+    cli.tone_penalty = 3.0f;
+    const auto direct = poet().generate(6, 11, cli);
+    REQUIRE(tonal.at("couplets").size() == direct.size());
+    for (std::size_t i = 0; i < direct.size(); ++i) CHECK(tonal.at("couplets")[i] == poet().format(direct[i]));
+    // The tones change the answer (else the field would do nothing) and follow the penalty.
+    const json plain = ok(post(api, "/api/generate", {{"n", 6}, {"seed", 11}}));
+    CHECK(plain.at("tones") == false);
+    CHECK(plain.at("couplets") != tonal.at("couplets"));
+    const json free = ok(post(api, "/api/generate", {{"n", 6}, {"seed", 11}, {"tones", true}, {"tone_penalty", 0}}));
+    CHECK(free.at("couplets") == plain.at("couplets"));
+    // GET takes the same field.
+    CHECK(ok(api.handle({"GET", "/api/generate", {{"n", "6"}, {"seed", "11"}, {"tones", "true"}}, ""})).at("couplets") ==
+          tonal.at("couplets"));
+    const std::string heads = poet().vocab().token(3) + poet().vocab().token(5);
+    CHECK(ok(post(api, "/api/acrostic", {{"heads", heads}, {"starts", 2}, {"iterations", 2}, {"tones", true}}))
+              .at("tones") == true);
 }
 
 TEST_CASE("poem serve: the page comes only from its own table") {

@@ -2,6 +2,7 @@
 // with the shipped model (or one it trains on the fixture corpus), writes couplets, checks that ten
 // lines of 5 + 5 Han characters appear and that the permalink brings them back, runs an acrostic and
 // checks the heads, moves the interpolation slider, submits bad input and checks the error shown,
+// switches tone-aware decoding on and checks that the page shows the API's tonal couplets,
 // checks the vertical layout and the phone-sized layout, measures the first paint of ten couplets,
 // and saves screenshots. The server and the browser are stopped however the test ends.
 //
@@ -143,6 +144,31 @@ async function run() {
       `the other script: ${converted[0]}`);
     await page.selectOption('#script', info.script);
     await page.waitForFunction(() => !document.querySelector('#write').disabled);
+  }
+  // Tones: the check box asks for tone-aware joint decoding ("tones": true) and rewrites the couplets;
+  // they are the API's for the same seed with tones, not the plain ones, and the permalink keeps it.
+  await page.selectOption('#decode', 'sample');
+  check(await page.isHidden('#tones'), 'the tones option is hidden while sampling');
+  await page.selectOption('#decode', 'joint');
+  if (info.tones) {
+    const seed = Number(await page.inputValue('#seed'));
+    const ask = (body) => page.evaluate((b) => fetch('/api/generate', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b),
+    }).then((r) => r.json()), body);
+    const tonal = await ask({ n: 10, seed, tones: true });
+    const plain = await ask({ n: 10, seed });
+    await page.check('#tones');
+    const want = JSON.stringify(tonal.couplets);
+    const shown = await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('#couplets li')]
+      .map((li) => li.dataset.text)) === w, want, { timeout: 10000 }).then(() => true, () => false);
+    check(shown && tonal.tones === true && want !== JSON.stringify(plain.couplets),
+      `tones: the page shows the tone-aware couplets of seed ${seed}: ${tonal.couplets[0]} (plain ${plain.couplets[0]})`);
+    check(/tones=1/.test(await page.locator('#permalink').getAttribute('href')), 'the permalink holds the tones');
+    await page.uncheck('#tones');
+    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('#couplets li')]
+      .map((li) => li.dataset.text)) === w, JSON.stringify(plain.couplets));
+  } else {
+    check(await page.isDisabled('#tones'), 'a model without a tone table disables the tones option');
   }
   await page.fill('#heads', heads);
   await page.click('#acrostic-form button');

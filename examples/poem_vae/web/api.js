@@ -28,10 +28,10 @@ async function call(method, path, body) {
   return data;
 }
 
-// { model, script, opencc, decode: [...], limits: {...} }
+// { model, script, opencc, tones, decode: [...], limits: {...} }
 export function info() { return call('GET', '/healthz'); }
 
-// options: { n, seed, decode, temperature, top_k, repeat_penalty } -> { couplets, seed, ... }
+// options: { n, seed, decode, temperature, top_k, repeat_penalty, tones, tone_penalty } -> { couplets, seed, ... }
 export function generate(options) { return call('POST', '/api/generate', options); }
 
 // options: { heads, seed, starts, iterations, decode, ... } -> { couplet, seed, ... }

@@ -11,6 +11,7 @@ function randomSeed() { return Math.floor(Math.random() * 1e9); }
 
 function options() {
   const o = { decode: $('decode').value };
+  if (o.decode === 'joint' && $('tones').checked) o.tones = true;
   if (o.decode === 'sample') {
     o.temperature = Number($('temperature').value);
     o.top_k = Number($('top_k').value);
@@ -25,6 +26,7 @@ function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   for (const id of linked) if (p.has(id)) $(id).value = p.get(id);
   $('vertical').checked = p.get('vertical') === '1';
+  $('tones').checked = p.get('tones') === '1';
   if (p.has('heads')) $('heads').value = p.get('heads');
   return p;
 }
@@ -36,6 +38,7 @@ function writeHash(extra = {}) {
     p.set(id, $(id).value);
   }
   if ($('vertical').checked) p.set('vertical', '1');
+  if ($('tones').checked && $('decode').value === 'joint') p.set('tones', '1');
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
   const hash = '#' + p.toString();
   history.replaceState(null, '', hash);
@@ -119,7 +122,10 @@ async function reconstruct() {
   await show($('reconstruction'), [answer.couplet]);
 }
 
-function syncSampling() { document.body.classList.toggle('sampling', $('decode').value === 'sample'); }
+function syncSampling() {
+  document.body.classList.toggle('sampling', $('decode').value === 'sample');
+  document.body.classList.toggle('joint', $('decode').value === 'joint');
+}
 function syncVertical() { document.querySelector('main').classList.toggle('vertical', $('vertical').checked); }
 
 function onSubmit(id, work) {
@@ -137,6 +143,7 @@ async function start() {
   $('reseed').addEventListener('click', () => { $('seed').value = randomSeed(); busy($('write'), write); });
   $('decode').addEventListener('change', syncSampling);
   $('vertical').addEventListener('change', () => { syncVertical(); writeHash(); });
+  $('tones').addEventListener('change', () => busy($('write'), write));
   $('script').addEventListener('change', () => busy($('write'), async () => {
     await applyScript([$('couplets'), $('acrostic'), $('interpolation'), $('reconstruction')]);
     writeHash();
@@ -152,6 +159,7 @@ async function start() {
     $('n').max = String(state.info.limits.n);
     if (!p.has('script')) $('script').value = state.info.script;  // show the model's own script
     if (!state.info.opencc) $('script').disabled = true;
+    if (!state.info.tones) { $('tones').checked = false; $('tones').disabled = true; }  // the model has no tone table
     await write();
     if (p.has('heads')) await acrostic();
   });
