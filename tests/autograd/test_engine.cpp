@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <thread>
 
 #include "ink/autograd.hpp"
 #include "ink/ops.hpp"
@@ -169,4 +171,22 @@ TEST_CASE("backward: an op with many inputs (concat of 100 Vars)") {
     sum(square(concat(xs, 0))).backward();
     CHECK(xs[10].grad().to_vector() == std::vector<double>{20.0, 2.0});
     CHECK_FALSE(xs[11].grad().defined());
+}
+
+TEST_CASE("node pool: a thread that ends hands its free blocks to the next thread") {
+    // With INK_NO_MEMORY_CACHE=1 (the sanitizer run) the pool is bypassed and there is nothing to reuse.
+    const char* bypass = std::getenv("INK_NO_MEMORY_CACHE");
+    if (bypass && bypass[0] == '1') return;
+    constexpr std::size_t kBytes = 200;
+    void* first = nullptr;
+    std::thread([&] {
+        first = detail::NodePool::allocate(kBytes);
+        detail::NodePool::deallocate(first, kBytes);
+    }).join();
+    void* second = nullptr;
+    std::thread([&] {
+        second = detail::NodePool::allocate(kBytes);
+        detail::NodePool::deallocate(second, kBytes);
+    }).join();
+    CHECK(second == first);  // without the hand-over, the second thread would carve a new chunk
 }

@@ -4,10 +4,12 @@
 // A training step records the same graph every time: the same number of nodes of the same sizes. Nodes
 // are carved from 64 KiB chunks in size classes of 32 bytes and, when freed, kept on a per-thread
 // free list of their class, so that in steady state recording a graph makes no heap allocation.
-// Chunks are never returned to the system. INK_NO_MEMORY_CACHE=1 (the sanitizer run) bypasses the
+// Chunks are never returned to the system; a thread that ends hands its free blocks to the threads
+// that come after it (a server that starts threads keeps a bounded pool, not one per thread). INK_NO_MEMORY_CACHE=1 (the sanitizer run) bypasses the
 // pool so that AddressSanitizer sees every use after free, as it does for tensor storage.
 #include <cstddef>
 #include <cstdlib>
+#include <mutex>
 #include <new>
 
 namespace ink::detail {
@@ -43,8 +45,35 @@ private:
     struct FreeBlock {
         FreeBlock* next;
     };
-    struct Lists {
+    struct Heads {
         FreeBlock* head[kClasses] = {};
+    };
+    // The free blocks of threads that have ended; never destroyed (a thread may end after main).
+    struct Orphans {
+        std::mutex mutex;
+        Heads heads;
+    };
+    static Orphans& orphans() {
+        static Orphans* o = new Orphans;
+        return *o;
+    }
+    // Blocks of other threads' chunks may sit on any thread's lists, so a chunk cannot be freed when
+    // its thread ends: the thread's lists are appended to the orphans instead.
+    struct Lists : Heads {
+        Lists() = default;
+        Lists(const Lists&) = delete;
+        Lists& operator=(const Lists&) = delete;
+        ~Lists() {
+            Orphans& o = orphans();
+            std::lock_guard<std::mutex> lock(o.mutex);
+            for (std::size_t c = 0; c < kClasses; ++c) {
+                if (!head[c]) continue;
+                FreeBlock* tail = head[c];
+                while (tail->next) tail = tail->next;
+                tail->next = o.heads.head[c];  // this thread's list goes in front, in its order
+                o.heads.head[c] = head[c];
+            }
+        }
     };
     static Lists& lists() {
         thread_local Lists l;
@@ -58,8 +87,17 @@ private:
         return on;
     }
     static std::size_t size_class(std::size_t bytes) { return (bytes + kGranule - 1) / kGranule - 1; }
-    // Carves a new chunk into blocks of class c and puts them on its free list.
+    // Takes the orphaned blocks of class c, or else carves a new chunk into blocks of class c.
     static void refill(Lists& l, std::size_t c) {
+        {
+            Orphans& o = orphans();
+            std::lock_guard<std::mutex> lock(o.mutex);
+            if (o.heads.head[c]) {
+                l.head[c] = o.heads.head[c];
+                o.heads.head[c] = nullptr;
+                return;
+            }
+        }
         const std::size_t size = (c + 1) * kGranule;
         auto* chunk = static_cast<char*>(::operator new(kChunk));
         for (std::size_t off = 0; off + size <= kChunk; off += size) {
