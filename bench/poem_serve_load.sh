@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test of ink-poem serve (docs/benchmarks.md, "The poem web server"): wrk against
-# POST /api/generate (n = 10) with and without dynamic batching (--batching), and POST /api/acrostic, for 10 s each
+# POST /api/generate (n = 10) with dynamic batching (the default) and without (--no-batching), and POST /api/acrostic, for 10 s each
 # at 50 connections (acrostic also at 1 connection: its latency alone). Prints wrk's summary
 # (requests/s, latency percentiles, errors) and the machine's load. wrk runs one thread (-t1).
 #
@@ -76,11 +76,11 @@ run() {  # path, connections, lua script, note
 generate=$(post generate '{"n":10,"seed":1}')
 acrostic=$(post acrostic '{"heads":"春风","seed":1}')
 
-start_server --batching
+start_server
 run /api/generate "$connections" "$generate" "(n=10, batching)"
 stop_server
 
-start_server
+start_server --no-batching
 curl -sf "$url/healthz" >/dev/null
 run /api/generate "$connections" "$generate" "(n=10, no batching)"
 run /api/acrostic 1 "$acrostic"

@@ -264,7 +264,7 @@ int acrostic(const CommonOptions& common, const std::string& heads, const Decode
 #if defined(INK_POEM_SERVE)
 struct ServeOptions {
     poem::serve::HttpOptions http;
-    bool batching = false;
+    bool batching = true;
 };
 
 int serve_web(const CommonOptions& common, const ServeOptions& o) {
@@ -527,9 +527,9 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--workers", serve_opt.http.workers, "connections served at once")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
-    serve_cmd->add_flag("--batching", serve_opt.batching,
-                        "batch concurrent generate requests into one decoder product (measured slower for this "
-                        "model: docs/benchmarks.md)");
+    serve_cmd->add_flag("--batching,!--no-batching", serve_opt.batching,
+                        "batch concurrent generate requests into one decoder product (on by default: the "
+                        "shorter tail, docs/benchmarks.md)");
 #endif
 
     CLI11_PARSE(app, argc, argv);

@@ -14,7 +14,7 @@
 // cores, so every request took as long as all the others together and the slowest waited seconds
 // (p99 0.3-4 s). Behind the gate a request waits its turn, then runs alone on its core.
 //
-// Dynamic batching (--batching, off by default): concurrent generate requests wait in a queue while
+// Dynamic batching (on by default; --no-batching turns it off): concurrent generate requests wait in a queue while
 // the decoder runs; the next decoder product takes all of them at once (up to Limits::batch_rows
 // couplets). The GEMM computes every output element by the same operations whatever the number of
 // rows (kernels/detail/gemm_driver.hpp), so a request's couplets do not depend on who shared its
