@@ -20,9 +20,9 @@
 #if !defined(STB_IMAGE_WRITE_IMPLEMENTATION)
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #endif
-#include "ink/util/detail/stb_begin.hpp"
+#include "ink/util/detail/stb_begin.inc"
 #include <stb/stb_image_write.h>
-#include "ink/util/detail/stb_end.hpp"
+#include "ink/util/detail/stb_end.inc"
 
 namespace ink::util {
 

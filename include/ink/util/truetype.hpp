@@ -30,9 +30,9 @@
 #if !defined(STB_TRUETYPE_IMPLEMENTATION)
 #define STB_TRUETYPE_IMPLEMENTATION
 #endif
-#include "ink/util/detail/stb_begin.hpp"
+#include "ink/util/detail/stb_begin.inc"
 #include <stb/stb_truetype.h>
-#include "ink/util/detail/stb_end.hpp"
+#include "ink/util/detail/stb_end.inc"
 
 namespace ink::util {
 
