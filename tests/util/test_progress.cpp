@@ -71,6 +71,21 @@ TEST_CASE("ProgressBar into a log: quiet until the interval passes, then a final
     CHECK(text.find("ETA 0:00") != std::string::npos);
 }
 
+TEST_CASE("ProgressBar resumed mid-way: the steps done before it count for the bar, not for the rate") {
+    std::ostringstream out;
+    ProgressBar bar(1'000'000, "", out, {.log_interval = 0, .start = 999'000});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    bar.update(999'001);  // one step in >= 20 ms: at most 50 steps/s, so 999 steps left take >= 20 s
+    const std::string text = out.str();
+    INFO(text);
+    CHECK(text.find("999001/1000000 100%") == 0);
+    const auto rate = text.find(" steps/s");
+    REQUIRE(rate != std::string::npos);
+    CHECK(std::stod(text.substr(text.rfind("  ", rate) + 2)) <= 50.0);
+    CHECK(text.find("ETA 0:00") == std::string::npos);
+    CHECK_THROWS_AS(ProgressBar(10, "", out, {.start = 11}), Error);
+}
+
 TEST_CASE("ProgressBar on a terminal: one line redrawn in place") {
     std::ostringstream out;
     ProgressOptions opt;

@@ -262,9 +262,9 @@ private:
             const std::string label = options.label.empty()
                                           ? "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs)
                                           : options.label;
-            std::optional<util::ProgressBar> bar;  // ranks that write no files print no progress line
-            if (options.writes_files) bar.emplace(per_epoch, label);
             std::int64_t done = (position() + batches_.batch_size() - 1) / batches_.batch_size();
+            std::optional<util::ProgressBar> bar;  // ranks that write no files print no progress line
+            if (options.writes_files) bar.emplace(per_epoch, label, std::cerr, util::ProgressOptions{.start = std::min(done, per_epoch)});
             for (auto rows = batches_.next(); !rows.empty(); rows = batches_.next()) {
                 train_step(rows);
                 show(bar, ++done, index_t(rows.size()));
@@ -285,7 +285,7 @@ private:
     template <class Stop>
     Outcome run_steps(Stop& stop) {
         std::optional<util::ProgressBar> bar;
-        if (options.writes_files) bar.emplace(options.steps, options.label);
+        if (options.writes_files) bar.emplace(options.steps, options.label, std::cerr, util::ProgressOptions{.start = std::min(step_, options.steps)});
         while (step_ < options.steps) {
             const index_t before = samples_;
             train_step({});

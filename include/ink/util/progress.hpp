@@ -47,6 +47,7 @@ struct ProgressOptions {
     double log_interval = 30.0;    // seconds between lines in a log (0: a line per update)
     int bar_width = 24;            // characters of the bar (terminal only)
     double smoothing = 3.0;        // seconds: time constant of the samples/s and steps/s averages
+    std::int64_t start = 0;        // steps already done when the bar starts (a resumed run): shown, not timed
 };
 
 class ProgressBar {
@@ -55,8 +56,9 @@ public:
 
     explicit ProgressBar(std::int64_t total, std::string label = {}, std::ostream& out = std::cerr,
                          ProgressOptions options = {})
-        : total_(total), label_(std::move(label)), out_(out), opt_(options) {
+        : total_(total), label_(std::move(label)), out_(out), opt_(options), step_(options.start), last_step_(options.start) {
         INK_CHECK(total >= 0, "ProgressBar: total must be >= 0, got ", total);
+        INK_CHECK(opt_.start >= 0 && opt_.start <= total, "ProgressBar: start must be in [0, ", total, "], got ", opt_.start);
         INK_CHECK(opt_.bar_width >= 0, "ProgressBar: bar_width must be >= 0, got ", opt_.bar_width);
         int fd = -1;
         if (&out == &std::cerr || &out == &std::clog) fd = STDERR_FILENO;
