@@ -7,6 +7,8 @@
 //   bf16  vdpbf16ps zmm:   32 bf16 products summed in pairs into 16 floats = 64 flops per instruction
 // kAccumulators independent chains hide the latency (FMA 4 cycles, vdpbf16ps 6, up to two of either
 // per cycle on a core with two 512-bit pipes): 16 covers both and leaves registers for the operands.
+// This machine's Zen 5 does about 1.9 of either per cycle: about 235 GFLOP/s f32 and 470 bf16 a core
+// when the core is not shared (measured 2 Dec 2026); a second process on the same core halves it.
 #include <immintrin.h>
 #include <omp.h>
 

@@ -3,7 +3,7 @@
 //
 // Error bound: as for gemm_bf16 (test_gemm_bf16.cpp), each output is a recursive float summation of
 // its exact bf16 products over the GEMM depth D (K*Cin forward, K*Cout backward-data, B*Lout
-// backward-weight) in blocks of at most 256, plus per block one rounding for the scaling and one for
+// backward-weight) in blocks of at most 512, plus per block one rounding for the scaling and one for
 // the add into the output (bias or accumulate): n = D + 2 * blocks + 1 roundings, and
 //   |y - y_ref| <= gamma(n) * (sum |products| + |bias or previous value|),  gamma(n) = n u / (1 - n u).
 #include <doctest/doctest.h>
@@ -38,7 +38,7 @@ struct Reference {
 // got = ref.sum + base within the bound, for depth D.
 void check_bound(const std::vector<float>& got, const Reference& ref, const std::vector<float>& base, index_t depth,
                  const char* what) {
-    const double g = test::float_summation_gamma(double(depth) + 2 * std::ceil(double(depth) / 256.0) + 1);
+    const double g = test::float_summation_gamma(double(depth) + 2 * std::ceil(double(depth) / 512.0) + 1);
     for (std::size_t i = 0; i < got.size(); ++i) {
         const double want = ref.sum[i] + base[i];
         const double bound = g * (ref.magnitude[i] + std::abs(double(base[i]))) + 1e-30;

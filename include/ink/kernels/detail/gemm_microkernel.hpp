@@ -40,11 +40,21 @@ struct FmaArith {
 // always packed: element (k, j) at b[k * NR + j], 64-byte aligned.
 enum class PanelA { ByColumn, ByRow };
 
+// Source rows the kernel asks the cache for while it computes, one line per depth step, row after row:
+// lines [first, last) of `rows` rows at p + i * stride (p null: none). Lets a caller that packs each A
+// panel just before its tiles (the bf16 driver) spread the next panel's memory reads over the
+// arithmetic: asked for all at once, they stalled the core as long as they took.
+template <class T>
+struct RowPrefetch {
+    const T* p = nullptr;
+    index_t stride = 0, rows = 0, first = 0, last = 0;
+};
+
 // c[0:MR, 0:NR] (row stride ldc) = alpha * a * b + beta * c + bias[0:NR] (bias may be null), over kc
 // packed elements. When beta == 0, c is not read.
 template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 [[gnu::hot]] inline void micro_kernel(index_t kc, const T* __restrict a, index_t sa, const T* __restrict b, T alpha,
-                                      T beta, const T* bias, T* c, index_t ldc) {
+                                      T beta, const T* bias, T* c, index_t ldc, RowPrefetch<T> ahead = {}) {
     using V = simd::Vec<T>;
     constexpr int MR = Arith::MR, NV = Arith::NV, W = Arith::W, NR = NV * W;
 
@@ -60,7 +70,13 @@ template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = V(T(0));
 
+    constexpr index_t kLine = 64 / index_t(sizeof(T));
+    index_t ahead_row = 0, ahead_line = ahead.first;
     for (index_t k = 0; k < kc; ++k) {
+        if (ahead.p && ahead_line < ahead.last) {
+            __builtin_prefetch(ahead.p + ahead_row * ahead.stride + ahead_line * kLine);
+            if (++ahead_row == ahead.rows) ahead_row = 0, ++ahead_line;
+        }
         V bv[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) bv[v] = V::load(b + k * NR + v * W);
@@ -91,15 +107,15 @@ template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 // whether it falls in a full or an edge tile (and so whatever the tile of the Arith).
 template <class Arith, PanelA kLayout, class T = typename Arith::value_type>
 inline void compute_tile(index_t kc, const T* a, index_t sa, const T* b, index_t rows, index_t cols, T alpha, T beta,
-                         const T* bias, T* c, index_t ldc) {
+                         const T* bias, T* c, index_t ldc, RowPrefetch<T> ahead = {}) {
     using V = simd::Vec<T>;
     constexpr index_t MR = Arith::MR, NR = Arith::NR, W = Arith::W;
     if (rows == MR && cols == NR) {
-        micro_kernel<Arith, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc);
+        micro_kernel<Arith, kLayout>(kc, a, sa, b, alpha, beta, bias, c, ldc, ahead);
         return;
     }
     alignas(64) T tile[MR * NR];
-    micro_kernel<Arith, kLayout>(kc, a, sa, b, T(1), T(0), static_cast<const T*>(nullptr), tile, NR);
+    micro_kernel<Arith, kLayout>(kc, a, sa, b, T(1), T(0), static_cast<const T*>(nullptr), tile, NR, ahead);
     const V va(alpha), vb(beta);
     for (index_t i = 0; i < rows; ++i)
         simd::for_chunks<T>(cols, [&](index_t j, auto lanes) {

@@ -37,11 +37,15 @@ struct Bf16Arith {
     static simd::Vec<float> step(simd::Vec<float> acc, simd::Vec<float> a, simd::Vec<float> b) {
         return simd::dot_bf16_emulated(acc, a, b);
     }
-    // Depth rows q < kc of R floats (src[q * ss + i]) -> pairs dst[p * R + i].
-    static void pairs_of_depth_rows(const float* src, index_t ss, index_t R, index_t kc, float* dst) {
+    // Depth rows q < kc of n floats (src[q * ss + i]) -> pairs in panels of R columns, ps apart:
+    // column i of pair p at dst[i / R * ps + p * R + i % R]; the last panel's columns past n are zeros.
+    static void pairs_of_depth_rows(const float* src, index_t ss, index_t n, index_t kc, float* dst, index_t R,
+                                    index_t ps) {
+        const index_t padded = (n + R - 1) / R * R;
         for (index_t q = 0; q < kc; q += 2)
-            for (index_t i = 0; i < R; ++i)
-                dst[q / 2 * R + i] = simd::bf16_pair(src[q * ss + i], q + 1 < kc ? src[(q + 1) * ss + i] : 0.0f);
+            for (index_t i = 0; i < padded; ++i)
+                dst[i / R * ps + q / 2 * R + i % R] =
+                    i < n ? simd::bf16_pair(src[q * ss + i], q + 1 < kc ? src[(q + 1) * ss + i] : 0.0f) : 0.0f;
     }
     // A run of kc floats -> ceil(kc / 2) pairs.
     static void pairs_of_run(const float* src, index_t kc, float* dst) {
@@ -61,15 +65,31 @@ struct Bf16Arith<true> {
     static constexpr index_t W = V::width, NV = 2, MR = 12;
     static constexpr index_t NR = NV * W;
     static V step(V acc, V a, V b) { return simd::isa::dot_bf16(acc.v, a.v, b.v); }
-    static void pairs_of_depth_rows(const float* src, index_t ss, index_t R, index_t kc, float* dst) {
+    // Two depth rows at a time across all panels, the rows two pairs ahead asked for meanwhile: read
+    // panel by panel without prefetching, the source rows (far apart) missed the cache on every run
+    // (45% of the 64x640x7000_At time).
+    static void pairs_of_depth_rows(const float* src, index_t ss, index_t n, index_t kc, float* dst, index_t R,
+                                    index_t ps) {
+        constexpr index_t kAhead = 4;  // depth rows
         for (index_t q = 0; q < kc; q += 2) {
             const float* even = src + q * ss;
             const float* odd = q + 1 < kc ? even + ss : nullptr;
+            for (index_t r = q + kAhead; r < std::min(q + kAhead + 2, kc); ++r) prefetch_run(src + r * ss, 0, n);
+            // (Plain loops, not simd::for_chunks: GCC kept its lambda out of line, a call per panel.)
             float* d = dst + q / 2 * R;
-            simd::for_chunks<float>(R, [&](index_t i, auto lanes) {
-                const V e = lanes.load(even + i), o = odd ? lanes.load(odd + i) : V(0.0f);
-                lanes.store(d + i, V(simd::isa::bf16_pairs_of_lanes(e.v, o.v)));
-            });
+            for (index_t j = 0; j < n; j += R, d += ps)
+                for (index_t i = 0; i < R && j + i < n; i += W) {
+                    const index_t lanes = std::min({W, R - i, n - j - i});
+                    if (lanes == W) {
+                        const V e = V::load(even + j + i), o = odd ? V::load(odd + j + i) : V(0.0f);
+                        V(simd::isa::bf16_pairs_of_lanes(e.v, o.v)).store(d + i);
+                    } else {
+                        const V e = V::load(even + j + i, lanes), o = odd ? V::load(odd + j + i, lanes) : V(0.0f);
+                        V(simd::isa::bf16_pairs_of_lanes(e.v, o.v)).store(d + i, lanes);
+                    }
+                }
+            float* last = dst + n / R * ps + q / 2 * R;  // the last panel's columns past n
+            if (n % R) std::fill(last + n % R, last + R, 0.0f);
         }
     }
     static void pairs_of_run(const float* src, index_t kc, float* dst) {
@@ -94,20 +114,32 @@ constexpr index_t pairs(index_t kc) { return (kc + 1) / 2; }
 // f32 staging for one panel (R x kc floats), per thread (scratch slot 3).
 inline float* bf16_staging(index_t R, index_t kc) { return scratch<float>(3, R * kc); }
 
-// Depth rows p0 .. p0+kc-1 of src, columns [c0, c0 + n), n <= R, as bf16 pairs dst[p * R + i] (zero
-// beyond n). Read straight from the source where it is a plain strided block of R columns, else
-// gathered into the staging panel first.
+// Depth rows p0 .. p0+kc-1 of src, columns [c0, c0 + n), as bf16 pairs in panels of R columns:
+// column i of pair p at dst[i / R * panel_stride(R, kp) + p * R + i % R] (zeros beyond n). Read
+// straight from the source, all panels at once, where the block is a plain strided matrix; else each
+// panel is gathered into the staging panel first.
 template <class Arith, index_t R, class Src>
 void pack_depth_pairs(const Src& src, index_t p0, index_t kc, index_t c0, index_t n, float* dst) {
+    const index_t ps = panel_stride<float>(R, pairs(kc));
     index_t stride = 0;
-    const float* direct = n == R ? src.direct(p0, kc, c0, n, stride) : nullptr;
-    if (direct) {
-        Arith::pairs_of_depth_rows(direct, stride, R, kc, dst);
+    if (const float* direct = src.direct(p0, kc, c0, n, stride)) {
+        Arith::pairs_of_depth_rows(direct, stride, n, kc, dst, R, ps);
         return;
     }
     float* stage = bf16_staging(R, kc);
-    pack_depth_rows<R>(src, p0, kc, c0, n, stage);
-    Arith::pairs_of_depth_rows(stage, R, R, kc, dst);
+    for (index_t j = 0; j < n; j += R) {
+        pack_depth_rows<R>(src, p0, kc, c0 + j, std::min(R, n - j), stage);
+        Arith::pairs_of_depth_rows(stage, R, R, kc, dst + j / R * ps, R, ps);
+    }
+}
+
+// Asks for rows r0 .. r0+n-1, columns [c0, c0 + kc) of src to be brought into the cache, where that
+// block is a plain strided matrix.
+template <class Src>
+void prefetch_block(const Src& src, index_t r0, index_t n, index_t c0, index_t kc) {
+    index_t stride = 0;
+    if (const float* p = src.direct(r0, n, c0, kc, stride))
+        for (index_t r = 0; r < n; ++r) prefetch_run(p + r * stride, 0, kc);
 }
 
 // Packs the mc x kc block of op(A) at (i0, p0) into bf16 MR-row micro-panels at dst (panel ir / MR at
@@ -117,14 +149,19 @@ PanelA pack_a_bf16(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, in
                    PanelRef<float>* panels) {
     constexpr index_t MR = Arith::MR;
     const index_t kp = pairs(kc);
+    for (index_t ir = 0; ir < mc; ir += MR) panels[ir / MR] = {dst + ir / MR * panel_stride<float>(MR, kp), kp};
+    if (A.rows_along_k) {
+        pack_depth_pairs<Arith, MR>(A.src, p0, kc, i0, mc, dst);
+        return PanelA::ByColumn;
+    }
+    // Rows far apart (640x7000: 28 KB) are short runs to the prefetchers: ask for each row this many
+    // rows ahead of its conversion (about a memory latency of work), where the block is a plain matrix.
+    constexpr index_t kAhead = 16;
+    prefetch_block(A.src, i0, std::min(kAhead, mc), p0, kc);
     for (index_t ir = 0; ir < mc; ir += MR) {
         const index_t rows = std::min(MR, mc - ir);
         float* packed = dst + ir / MR * panel_stride<float>(MR, kp);
-        panels[ir / MR] = {packed, kp};
-        if (A.rows_along_k) {
-            pack_depth_pairs<Arith, MR>(A.src, p0, kc, i0 + ir, rows, packed);
-            continue;
-        }
+        if (ir + kAhead < mc) prefetch_block(A.src, i0 + ir + kAhead, std::min(rows, mc - ir - kAhead), p0, kc);
         index_t stride = 0;
         const float* rows_p = A.src.direct(i0 + ir, rows, p0, kc, stride);
         if (!rows_p) {
@@ -136,7 +173,7 @@ PanelA pack_a_bf16(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, in
         for (index_t i = 0; i < rows; ++i) Arith::pairs_of_run(rows_p + i * stride, kc, packed + i * kp);
         std::fill(packed + rows * kp, packed + MR * kp, 0.0f);
     }
-    return A.rows_along_k ? PanelA::ByColumn : PanelA::ByRow;
+    return PanelA::ByRow;
 }
 
 // Packs the kc x nc block of op(B) at (p0, j0) into bf16 NR-column micro-panels at dst.
@@ -144,16 +181,14 @@ template <class Arith, class Src>
 void pack_b_bf16(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t nc, float* dst) {
     constexpr index_t NR = Arith::NR;
     const index_t kp = pairs(kc);
-    for (index_t jr = 0; jr < nc; jr += NR) {
-        const index_t cols = std::min(NR, nc - jr);
-        float* packed = dst + jr / NR * panel_stride<float>(NR, kp);
-        if (B.rows_along_k) {
-            pack_depth_pairs<Arith, NR>(B.src, p0, kc, j0 + jr, cols, packed);
-        } else {  // B transposed: gather the panel's depth rows (a transposing copy), then pair them
-            float* stage = bf16_staging(NR, kc);
-            pack_rows(B.src, j0 + jr, cols, NR, p0, kc, stage, index_t{1}, NR);
-            Arith::pairs_of_depth_rows(stage, NR, NR, kc, packed);
-        }
+    if (B.rows_along_k) {
+        pack_depth_pairs<Arith, NR>(B.src, p0, kc, j0, nc, dst);
+        return;
+    }
+    for (index_t jr = 0; jr < nc; jr += NR) {  // B transposed: gather each panel's depth rows, then pair them
+        float* stage = bf16_staging(NR, kc);
+        pack_rows(B.src, j0 + jr, std::min(NR, nc - jr), NR, p0, kc, stage, index_t{1}, NR);
+        Arith::pairs_of_depth_rows(stage, NR, NR, kc, dst + jr / NR * panel_stride<float>(NR, kp), NR, 0);
     }
 }
 
