@@ -6,7 +6,7 @@
 // GEMM depth) in the low 16 bits, as AVX512-BF16's vdpbf16ps reads them. A register of pairs is a
 // Vec<float> that holds bits, not numbers.
 //
-// The hardware's arithmetic, measured on this Zen 4 (tests/kernels/test_gemm_bf16.cpp checks it on
+// The hardware's arithmetic, measured on this Zen 5 (tests/kernels/test_gemm_bf16.cpp checks it on
 // every run where AVX512-BF16 is present):
 //   vcvtne2ps2bf16  round to nearest even; float subnormals become signed zeros; NaNs become quiet NaNs
 //                   (0x0040 set), keeping sign and upper payload; overflow rounds to infinity.

@@ -8,7 +8,7 @@
 //   16 registers (AVX2):    tile 6 x (2 vectors) = 12 accumulators  (float 6 x 16, double 6 x 8)
 //   scalar:                 tile 4 x 4 scalars
 // Per step k the kernel loads NV vectors of B, broadcasts MR values of A and issues MR * NV FMAs,
-// so the FMA pipes, not the loads, are the bottleneck (on Zen 4: 16 zmm FMAs, 2 loads, 8 broadcasts).
+// so the FMA pipes, not the loads, are the bottleneck (on Zen 5: 16 zmm FMAs on two pipes, 2 loads, 8 broadcasts).
 #include <cstddef>
 
 #include "ink/core/shape.hpp"

@@ -83,7 +83,7 @@ inline __m512 bf16_high(__m512 a) {
 }  // namespace isa
 
 #if defined(__AVX512BF16__)
-// AVX512-BF16: vdpbf16ps and vcvtne2ps2bf16. Their rounding, as measured on Zen 4
+// AVX512-BF16: vdpbf16ps and vcvtne2ps2bf16. Their rounding, as measured on Zen 5
 // (tests/kernels/test_gemm_bf16.cpp): see ink/simd/bf16.hpp.
 inline constexpr bool kHasBf16Dot = true;
 #define INK_SIMD_BF16_NATIVE 1
