@@ -10,7 +10,7 @@
 //
 // Adding an instruction set is one block: a file
 // isa/<name>.hpp that defines, in ink::simd,
-//   kIsa (its name), kVectorRegisters (the register file size; the GEMM tile follows from it),
+//   kIsa (its name), kGemmTileRows / kGemmTileVectors (the GEMM's register tile, chosen for its register file),
 //   Native<float> / Native<double> (register and mask types), and in ink::simd::isa the primitives
 //   set1 loadu storeu load_first store_first fma max min sqrt abs lt eq select hsum hmax, and for
 //   float round ldexp mantissa exponent (used by math.hpp) and bf16_low bf16_high (bf16.hpp),

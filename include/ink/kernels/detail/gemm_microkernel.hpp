@@ -2,11 +2,12 @@
 // The GEMM micro-kernel: one MR x NR tile of C from a packed A micro-panel (MR x kc) and a packed B
 // micro-panel (kc x NR), accumulated in registers.
 //
-// The SIMD layer (ink/simd/vec.hpp) fixes the tile from the register file, so that the MR * NV
-// accumulators, NV vectors of B and one broadcast of A fit:
-//   32 registers (AVX-512): tile 8 x (2 vectors) = 16 accumulators  (float 8 x 32, double 8 x 16)
-//   16 registers (AVX2):    tile 6 x (2 vectors) = 12 accumulators  (float 6 x 16, double 6 x 8)
-//   scalar:                 tile 4 x 4 scalars
+// Each ISA file of the SIMD layer (ink/simd/isa/) states its tile, so that the MR * NV accumulators,
+// NV vectors of B and one broadcast of A fit its registers:
+//   AVX-512 (32 zmm):   tile 8 x (2 vectors) = 16 accumulators  (float 8 x 32, double 8 x 16)
+//   AVX2 (16 ymm):      tile 6 x (2 vectors) = 12 accumulators  (float 6 x 16, double 6 x 8)
+//   wasm SIMD (V8):     tile 2 x (4 vectors) =  8 accumulators  (no FMA: a temporary per product)
+//   scalar:             tile 4 x 4 scalars
 // Per step k the kernel loads NV vectors of B, broadcasts MR values of A and issues MR * NV FMAs,
 // so the FMA pipes, not the loads, are the bottleneck (on Zen 5: 16 zmm FMAs on two pipes, 2 loads, 8 broadcasts).
 #include <cstddef>
@@ -25,10 +26,9 @@ template <class T>
 struct FmaArith {
     using value_type = T;  // C, alpha, beta, bias and the packed panels
     static constexpr index_t kDepthPerElement = 1;
-    static constexpr int kRegisters = simd::kVectorRegisters;
     static constexpr index_t W = simd::Vec<T>::width;
-    static constexpr index_t NV = kRegisters == 0 ? 4 : 2;
-    static constexpr index_t MR = kRegisters >= 32 ? 8 : kRegisters >= 16 ? 6 : 4;
+    static constexpr index_t NV = simd::kGemmTileVectors;
+    static constexpr index_t MR = simd::kGemmTileRows;
     static constexpr index_t NR = NV * W;
     static simd::Vec<T> step(simd::Vec<T> acc, simd::Vec<T> a, simd::Vec<T> b) { return simd::fma(a, b, acc); }
 };

@@ -12,7 +12,9 @@
 namespace ink::simd {
 
 inline constexpr const char* kIsa = "avx2";
-inline constexpr int kVectorRegisters = 16;
+// The GEMM register tile, rows of A x vectors of B: 12 accumulators + 2 B vectors + 1 broadcast of
+// the 16 ymm registers (gemm_microkernel.hpp).
+inline constexpr int kGemmTileRows = 6, kGemmTileVectors = 2;
 // Masks are vectors whose lanes are all ones (true) or all zeros (false), as the compares produce.
 template <class T> struct Native;
 template <> struct Native<float> { using type = __m256; using mask = __m256; };

@@ -12,7 +12,9 @@
 namespace ink::simd {
 
 inline constexpr const char* kIsa = "avx512";
-inline constexpr int kVectorRegisters = 32;
+// The GEMM register tile, rows of A x vectors of B: 16 accumulators + 2 B vectors + 1 broadcast of
+// the 32 zmm registers (gemm_microkernel.hpp).
+inline constexpr int kGemmTileRows = 8, kGemmTileVectors = 2;
 template <class T> struct Native;
 template <> struct Native<float> { using type = __m512; using mask = __mmask16; };
 template <> struct Native<double> { using type = __m512d; using mask = __mmask8; };

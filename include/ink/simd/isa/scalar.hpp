@@ -11,8 +11,8 @@
 namespace ink::simd {
 
 inline constexpr const char* kIsa = "scalar";
-// Not a vector register file: the GEMM tile is sized for scalars (see gemm_microkernel.hpp).
-inline constexpr int kVectorRegisters = 0;
+// The GEMM register tile, rows of A x "vectors" of B: 4 x 4 scalars (16 accumulators).
+inline constexpr int kGemmTileRows = 4, kGemmTileVectors = 4;
 template <class T> struct Native { using type = T; using mask = bool; };
 
 namespace isa {

@@ -19,9 +19,11 @@
 namespace ink::simd {
 
 inline constexpr const char* kIsa = "wasm_simd128";
-// What the engine maps the 128-bit registers to: V8 on x86-64 has 16 xmm registers, on arm64 32; the
-// GEMM tile sized for 16 (6 rows x 2 vectors) does not spill on either.
-inline constexpr int kVectorRegisters = 16;
+// The GEMM register tile: rows of A x vectors of B. wasm has no fused multiply-add, so V8 needs a
+// temporary per product beside the accumulators, and it keeps 15 xmm registers for values on
+// x86-64: small tiles win there. Measured in node and headless Chromium on 2 Dec 2026 (docs/wasm.md):
+// 2 x 4 (8 accumulators) 33-41 GFLOP/s against 22 for the 6 x 2 sized for 16 registers.
+inline constexpr int kGemmTileRows = 2, kGemmTileVectors = 4;
 
 namespace isa {
 typedef float f32x4 __attribute__((__vector_size__(16), __aligned__(16)));
