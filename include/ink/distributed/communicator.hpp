@@ -167,6 +167,30 @@ public:
         return value;
     }
 
+    // The nonblocking allreduce-sum, to overlap with computation: start it, then poll with test()
+    // (which also moves it on: MPI progresses a collective only inside MPI calls) and finish with
+    // wait_allreduce_sum (bounded by the timeout, as above). `data` must stay untouched until then,
+    // and every rank must start the same allreduces in the same order.
+    template <class T>
+    MPI_Request start_allreduce_sum(std::span<T> data) {
+        INK_CHECK(data.size() <= std::size_t(std::numeric_limits<int>::max()), "start_allreduce_sum: ", data.size(),
+                  " elements, more than one MPI call takes");
+        MPI_Request request;
+        check(MPI_Iallreduce(MPI_IN_PLACE, data.data(), int(data.size()), detail::mpi_type<T>(), MPI_SUM, comm_,
+                             &request),
+              "allreduce-sum");
+        return request;
+    }
+    bool test(MPI_Request& request) const {
+        int done = 0;
+        check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "allreduce-sum");
+        return done != 0;
+    }
+    template <class T>
+    void wait_allreduce_sum(MPI_Request& request, std::span<T> data) const {
+        wait(request, "allreduce-sum", data.size(), detail::type_name<T>());
+    }
+
     // all[r] <- rank r's `mine`; all.size() must be size().
     template <class T>
     void allgather(const T& mine, std::span<T> all) {
