@@ -6,7 +6,9 @@
 //       DataParallel::average_gradients, Adam; prints the median step time, the median time inside
 //       MPI per step, the median copy time, and the global samples/s. The time inside MPI includes
 //       waiting for a slower rank; with --sync a barrier before the allreduce takes that wait
-//       (reported apart), so that the allreduce time is the transfer alone.
+//       (reported apart), so that the allreduce time is the transfer alone. The buckets' allreduces
+//       start during backward (DataParallel's overlap), unless --no-overlap: the allreduce time is
+//       then what backward did not hide.
 //   mpirun -np 2 ink-mpi-bench --allreduce-only [--elements 1140000]
 //       ink's deadline-polled MPI_Iallreduce against MPI's blocking MPI_Allreduce on one buffer
 #include <mpi.h>
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
     const ink::index_t batch = option(argc, argv, "--batch", 32);
     const int threads = int(option(argc, argv, "--threads", 1));
     const int steps = int(option(argc, argv, "--steps", 40));
-    const bool sync = flag(argc, argv, "--sync");
+    const bool sync = flag(argc, argv, "--sync"), overlap = !flag(argc, argv, "--no-overlap");
     ink::set_num_threads(threads);
 
     poem::Hyper h;
@@ -84,13 +86,16 @@ int main(int argc, char** argv) {
     ink::Rng rng(3 + std::uint64_t(comm.rank()));
     for (auto& id : ids) id = static_cast<std::int32_t>(rng.uniform_int(std::uint64_t(h.vocab)));
     poem::Trainer trainer(h, ids, 1);
-    ink::distributed::DataParallel<float> ddp(trainer.model, comm);
+    ink::distributed::DataParallel<float>::Options options;
+    options.overlap = overlap;
+    ink::distributed::DataParallel<float> ddp(trainer.model, comm, options);
 
     std::vector<double> step_times, mpi_times, copy_times, wait_times;
     for (int s = -3; s < steps; ++s) {  // 3 warm-up steps
         const auto before = ddp.timing();
         const auto t = clock_type::now();
         trainer.adam.zero_grad();
+        ddp.expect_backward(batch);
         trainer.model.loss(ids, trainer.noise).first.backward();
         const auto wait_start = clock_type::now();
         if (sync) comm.barrier();
@@ -107,11 +112,11 @@ int main(int argc, char** argv) {
     double figures[4] = {median(step_times), median(mpi_times), median(copy_times), median(wait_times)};
     comm.allreduce_max(std::span<double>(figures));
     if (comm.rank() == 0)
-        std::printf("poem step: %d rank(s) x %d thread(s), batch %lld per rank (%lld global), %zu buckets: "
+        std::printf("poem step: %d rank(s) x %d thread(s), batch %lld per rank (%lld global), %zu buckets%s: "
                     "step %.2f ms, allreduce %.2f ms (%.1f%%), copies %.2f ms, barrier %.2f ms, %.0f samples/s "
                     "(medians of %d steps)\n",
                     comm.size(), threads, static_cast<long long>(batch), static_cast<long long>(batch) * comm.size(),
-                    ddp.num_buckets(), 1e3 * figures[0], 1e3 * figures[1], 100 * figures[1] / figures[0],
+                    ddp.num_buckets(), overlap ? " overlapping backward" : " after backward", 1e3 * figures[0], 1e3 * figures[1], 100 * figures[1] / figures[0],
                     1e3 * figures[2], 1e3 * figures[3], double(batch * comm.size()) / figures[0], steps);
     return 0;
 }

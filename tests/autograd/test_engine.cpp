@@ -190,3 +190,67 @@ TEST_CASE("node pool: a thread that ends hands its free blocks to the next threa
     }).join();
     CHECK(second == first);  // without the hand-over, the second thread would carve a new chunk
 }
+
+namespace {
+// Records each call: which leaf, and its grad() at that moment (a copy: later passes change it).
+struct ReadyLog : LeafGradientListener<double> {
+    std::vector<std::pair<const void*, double>> calls;
+    void leaf_gradient_ready(const Var<double>& leaf) override {
+        calls.emplace_back(leaf.node(), leaf.grad().item());
+    }
+};
+}  // namespace
+
+TEST_CASE("LeafGradientListener: once per reached leaf, with its final gradient, in backward() only") {
+    const Var<double> a = scalar(2.0), b = scalar(5.0), unused = scalar(1.0), constant = scalar(4.0, false);
+    ReadyLog log;
+    // a feeds three paths: one call, after all three were summed. d/da = 2ab + b + 1 = 26, d/db = a^2 + a = 6.
+    const Var<double> y = a * a * b + a * b + a + constant;
+    y.backward();
+    REQUIRE(log.calls.size() == 2);  // not `unused` (not in the graph), not `constant` (no grad)
+    for (const auto& [node, g] : log.calls) {
+        CHECK((node == a.node() || node == b.node()));
+        CHECK(g == (node == a.node() ? 26.0 : 6.0));
+        CHECK(g == (node == a.node() ? a.grad().item() : b.grad().item()));
+    }
+    CHECK(log.calls[0].first != log.calls[1].first);
+
+    SUBCASE("a second backward calls again, with the accumulated gradient") {
+        log.calls.clear();
+        (a * 3.0).backward();
+        REQUIRE(log.calls.size() == 1);
+        CHECK(log.calls[0].first == a.node());
+        CHECK(log.calls[0].second == 29.0);
+    }
+    SUBCASE("grad() leaves grad() alone and calls nobody") {
+        log.calls.clear();
+        const Var<double> z = a * b;
+        CHECK(grad(z, a).value().item() == 5.0);
+        CHECK(log.calls.empty());
+    }
+    SUBCASE("nested listeners: the newest first, then the one it hides; ended ones no more") {
+        log.calls.clear();
+        std::vector<int> order;
+        struct Tag : LeafGradientListener<double> {
+            std::vector<int>& order;
+            int id;
+            Tag(std::vector<int>& o, int i) : order(o), id(i) {}
+            void leaf_gradient_ready(const Var<double>&) override { order.push_back(id); }
+        };
+        {
+            Tag inner(order, 1);
+            (b * 2.0).backward();
+        }
+        (b * 2.0).backward();
+        CHECK(order == std::vector<int>{1});
+        CHECK(log.calls.size() == 2);
+    }
+    SUBCASE("another thread's backward does not call this thread's listener") {
+        log.calls.clear();
+        std::thread([] {
+            const Var<double> x = scalar(1.0);
+            (x * 2.0).backward();
+        }).join();
+        CHECK(log.calls.empty());
+    }
+}

@@ -105,6 +105,60 @@ TEST_CASE("DataParallel: the same seed and world size give the same bits") {
     CHECK(test::parameter_hash(first.model) == test::parameter_hash(second.model));
 }
 
+TEST_CASE("DataParallel: buckets started during backward give the bits of buckets started after it") {
+    Communicator comm;
+    TinyData data;
+    DataParallel<float>::Options on, off;
+    on.bucket_bytes = off.bucket_bytes = 30 * sizeof(float);  // 2 buckets (see the bucket test below)
+    off.overlap = false;
+    TinyRun overlapped(4, &comm, 8, on), after(4, &comm, 8, off);
+    const auto a = overlapped.train(data, 12);
+    const auto b = after.train(data, 12);
+    CHECK(a == b);
+    CHECK(test::parameter_hash(overlapped.model) == test::parameter_hash(after.model));
+    CHECK(same_on_all_ranks(comm, test::parameter_hash(overlapped.model)));
+    // Both buckets of every step went out during backward (the 2 + 3 last batches included).
+    CHECK(overlapped.ddp->timing().early_buckets == 2 * 12);
+    CHECK(after.ddp->timing().early_buckets == 0);
+}
+
+TEST_CASE("DataParallel: with overlap armed, two backward passes or another sample count send everything again") {
+    Communicator comm;
+    TinyData data;
+    TinyModel model(2), reference(2);
+    DataParallel<float>::Options o;
+    o.bucket_bytes = 30 * sizeof(float);
+    DataParallel<float> ddp(model, comm, o);
+    o.overlap = false;
+    DataParallel<float> plain(reference, comm, o);
+    const auto grads = [](const TinyModel& m) {
+        std::vector<float> all;
+        for (const auto& [name, p] : m.named_parameters()) all.insert(all.end(), p.grad().data(), p.grad().data() + p.numel());
+        return all;
+    };
+    // Rank 1 runs backward twice (gradient accumulation) after arming: its buckets went out after the
+    // first, stale. Rank 0 arms with 3 samples but averages over 5. Both must equal the plain path.
+    for (TinyModel* m : {&model, &reference}) {
+        m->zero_grad();
+        if (m == &model) ddp.expect_backward(3);
+        m->loss(data.x, data.y).backward();
+        if (comm.rank() == 1) m->loss(data.x, data.y).backward();
+    }
+    ddp.average_gradients(5);
+    plain.average_gradients(5);
+    CHECK(grads(model) == grads(reference));
+    CHECK(ddp.timing().early_buckets == 2);
+    // Armed and used as announced, the next step needs no second round and still matches.
+    for (TinyModel* m : {&model, &reference}) {
+        m->zero_grad();
+        if (m == &model) ddp.expect_backward(4);
+        m->loss(data.x, data.y).backward();
+    }
+    ddp.average_gradients(4);
+    plain.average_gradients(4);
+    CHECK(grads(model) == grads(reference));
+}
+
 TEST_CASE("DataParallel: a 2-rank run resumes from rank 0's checkpoint with the uninterrupted bits") {
     Communicator comm;
     TinyData data;

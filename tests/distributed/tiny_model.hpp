@@ -4,6 +4,7 @@
 // one, 5 samples, splits unevenly over 2 ranks).
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "ink/data/batches.hpp"
@@ -54,9 +55,10 @@ struct TinyRun {
     distributed::Communicator* comm;  // null: a single process
     std::optional<distributed::DataParallel<float>> ddp;
 
-    TinyRun(std::uint64_t seed, distributed::Communicator* c, index_t hidden = 8)
+    TinyRun(std::uint64_t seed, distributed::Communicator* c, index_t hidden = 8,
+            distributed::DataParallel<float>::Options options = {})
         : model(seed, hidden), adam(model.named_parameters(), {.lr = 1e-2}), batches(kSamples, kBatch, Rng(5)), comm(c) {
-        if (comm) ddp.emplace(model, *comm);
+        if (comm) ddp.emplace(model, *comm, std::move(options));
     }
 
     // `steps` steps; returns the global batch's mean loss of each (the same on every rank).
@@ -71,6 +73,7 @@ struct TinyRun {
             const auto rows = global.subspan(std::size_t(s.begin), std::size_t(s.size()));
             adam.zero_grad();
             double local = 0;
+            if (ddp) ddp->expect_backward(s.size());  // with Options::overlap, buckets go out during backward
             if (!rows.empty()) {
                 const Var<float> loss = model.loss(data::gather_rows(data.x, rows, xb), data::gather_rows(data.y, rows, yb));
                 loss.backward();

@@ -20,6 +20,44 @@
 
 namespace ink {
 
+// A listener for the moment a leaf's gradient is final in a backward() pass, so that work on it (a
+// data-parallel allreduce, docs/distributed.md) can start while the rest of backward still runs.
+// The engine visits the nodes in reverse topological order, so when it reaches a leaf every
+// contribution to that leaf has been summed: it adds the sum to leaf.grad() once, then calls
+// leaf_gradient_ready(leaf) on the listeners of the calling thread. Only backward() calls them (grad()
+// leaves grad() alone), once per leaf the pass reached; leaves it did not reach get no call.
+//
+//     struct Log : ink::LeafGradientListener<float> {
+//         void leaf_gradient_ready(const ink::Var<float>& leaf) override { ... leaf.grad() is final ... }
+//     } log;                                // listens on this thread while it lives
+//
+// Listeners live on the stack of their thread (the most recent is called first, then the one it
+// hides); they must end in the reverse order of their start.
+template <class T>
+class LeafGradientListener {
+public:
+    LeafGradientListener() : previous_(top()) { top() = this; }
+    virtual ~LeafGradientListener() { top() = previous_; }
+    LeafGradientListener(const LeafGradientListener&) = delete;
+    LeafGradientListener& operator=(const LeafGradientListener&) = delete;
+
+    virtual void leaf_gradient_ready(const Var<T>& leaf) = 0;
+
+    // Calls every listener of this thread (the engine does; without listeners this costs one load).
+    static void notify(Node<T>* leaf) {
+        if (!top()) return;
+        const Var<T> handle(leaf);
+        for (LeafGradientListener* l = top(); l; l = l->previous_) l->leaf_gradient_ready(handle);
+    }
+
+private:
+    static LeafGradientListener*& top() {
+        thread_local LeafGradientListener* listener = nullptr;
+        return listener;
+    }
+    LeafGradientListener* previous_;
+};
+
 namespace detail {
 
 // z = a + b for the engine's sums of gradients under create_graph (same shapes; backward: gy, gy).
@@ -199,6 +237,7 @@ private:
                 results[n->scratch.slot] = gy;
             } else if (!results && n->is_leaf()) {
                 store_leaf_grad(n, std::move(gy));
+                LeafGradientListener<T>::notify(n);
                 continue;
             }
             const int m = n->num_inputs();

@@ -76,12 +76,21 @@ inline double timeout_from_environment() {
 
 // MPI_Init_thread at construction (unless MPI is already initialised) and MPI_Finalize at destruction.
 // Only the thread that made it calls MPI (MPI_THREAD_FUNNELED): kernels' OpenMP threads never do.
+//
+// Open MPI 4.1 runs MPI_Iallreduce through its libnbc component, which picks a binomial tree (a reduce
+// to rank 0, then a broadcast) for fewer than 4 ranks: on 2 local ranks, 4.56 MB took 2.5-4.7 ms
+// against 0.6-0.9 ms for the blocking MPI_Allreduce. libnbc's ring takes what the blocking call takes
+// (0.54-0.75 ms, bench/distributed/run.sh) and is the bandwidth-optimal schedule of the cost model in
+// docs/distributed.md, so the Environment asks for it before MPI_Init, unless the user set
+// OMPI_MCA_coll_libnbc_iallreduce_algorithm (or mpirun's --mca) already. The choice depends on
+// nothing but that setting, so the reduction order, and the bits, stay fixed. Other MPIs ignore it.
 class Environment {
 public:
     Environment(int& argc, char**& argv) {
         int initialised = 0;
         MPI_Initialized(&initialised);
         if (initialised) return;
+        ::setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);  // 1 = ring
         int provided = 0;
         if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
             ink::detail::fail("MPI_Init_thread failed");
@@ -156,6 +165,30 @@ public:
     T sum(T value) {
         allreduce_sum(std::span<T>(&value, 1));
         return value;
+    }
+
+    // The nonblocking allreduce-sum, to overlap with computation: start it, then poll with test()
+    // (which also moves it on: MPI progresses a collective only inside MPI calls) and finish with
+    // wait_allreduce_sum (bounded by the timeout, as above). `data` must stay untouched until then,
+    // and every rank must start the same allreduces in the same order.
+    template <class T>
+    MPI_Request start_allreduce_sum(std::span<T> data) {
+        INK_CHECK(data.size() <= std::size_t(std::numeric_limits<int>::max()), "start_allreduce_sum: ", data.size(),
+                  " elements, more than one MPI call takes");
+        MPI_Request request;
+        check(MPI_Iallreduce(MPI_IN_PLACE, data.data(), int(data.size()), detail::mpi_type<T>(), MPI_SUM, comm_,
+                             &request),
+              "allreduce-sum");
+        return request;
+    }
+    bool test(MPI_Request& request) const {
+        int done = 0;
+        check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "allreduce-sum");
+        return done != 0;
+    }
+    template <class T>
+    void wait_allreduce_sum(MPI_Request& request, std::span<T> data) const {
+        wait(request, "allreduce-sum", data.size(), detail::type_name<T>());
     }
 
     // all[r] <- rank r's `mine`; all.size() must be size().

@@ -50,7 +50,7 @@ public:
     bool distributed() const { return process_.distributed(); }
 
     // This rank's share [begin, end) of a global batch of `count` samples (all of it alone); the
-    // next gradient averaging weighs this rank by its size.
+    // next gradient averaging weighs this rank by its size, and its buckets go out during backward.
     Shard shard(index_t count) {
         if (distributed() && !signals_taken_) {
             // In the first step, where it replaces the handler train::Loop::run installed: that one
@@ -59,7 +59,9 @@ public:
             signals_taken_ = true;
         }
         count_ = count;
-        return shard_ = process_.shard(count);
+        shard_ = process_.shard(count);
+        process_.expect_backward(shard_.size());  // the allreduce of the gradients overlaps backward
+        return shard_;
     }
     // This rank's rows of a global batch of sample indices.
     std::span<const index_t> shard(std::span<const index_t> global) {

@@ -76,6 +76,7 @@ public:
         auto ddp = std::make_shared<DataParallel<T>>(model, job_->communicator(), std::move(o));
         ddp->broadcast_optimizer(optimizer);
         average_ = [ddp](index_t samples, bool stop) { return ddp->average_gradients(samples, stop); };
+        expect_ = [ddp](index_t samples) { ddp->expect_backward(samples); };
 #else
         (void)model, (void)optimizer, (void)metadata;
 #endif
@@ -86,6 +87,16 @@ public:
     // The global --batch, checked to split evenly; returns the per-rank batch.
     index_t local_batch(index_t global_batch, const char* option = "--batch") const {
         return per_rank_batch(global_batch, size(), option);
+    }
+
+    // Before backward of a mean loss over this rank's `samples`: lets the gradients' allreduce start
+    // during backward (DataParallel::expect_backward).
+    void expect_backward(index_t samples) {
+#if INK_HAVE_MPI
+        if (expect_) expect_(samples);
+#else
+        (void)samples;
+#endif
     }
 
     // After backward of a mean loss over this rank's `samples`: the gradients of the global batch's
@@ -153,6 +164,7 @@ private:
 #if INK_HAVE_MPI
     std::unique_ptr<Job> job_;
     std::function<bool(index_t, bool)> average_;
+    std::function<void(index_t)> expect_;
 #endif
 };
 
