@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include "ink/autograd.hpp"
@@ -244,6 +245,25 @@ TEST_CASE("LeafGradientListener: once per reached leaf, with its final gradient,
         (b * 2.0).backward();
         CHECK(order == std::vector<int>{1});
         CHECK(log.calls.size() == 2);
+
+        // Ending out of order (a data-parallel wrapper replaced by a new one ends after the new one
+        // starts): the one that ended is called no more, the others still are, newest first.
+        order.clear();
+        auto first = std::make_unique<Tag>(order, 2);
+        auto second = std::make_unique<Tag>(order, 3);
+        first.reset();
+        (b * 2.0).backward();
+        CHECK(order == std::vector<int>{3});
+        auto third = std::make_unique<Tag>(order, 4);
+        second.reset();
+        order.clear();
+        (b * 2.0).backward();
+        CHECK(order == std::vector<int>{4});
+        third.reset();
+        order.clear();
+        (b * 2.0).backward();
+        CHECK(order.empty());
+        CHECK(log.calls.size() == 5);
     }
     SUBCASE("another thread's backward does not call this thread's listener") {
         log.calls.clear();

@@ -31,13 +31,17 @@ namespace ink {
 //         void leaf_gradient_ready(const ink::Var<float>& leaf) override { ... leaf.grad() is final ... }
 //     } log;                                // listens on this thread while it lives
 //
-// Listeners live on the stack of their thread (the most recent is called first, then the one it
-// hides); they must end in the reverse order of their start.
+// A listener listens on the thread that made it while it lives; the most recent is called first.
+// They may end in any order (a data-parallel wrapper replaced by a new one ends after the new one
+// starts).
 template <class T>
 class LeafGradientListener {
 public:
-    LeafGradientListener() : previous_(top()) { top() = this; }
-    virtual ~LeafGradientListener() { top() = previous_; }
+    LeafGradientListener() { listeners().push_back(this); }
+    virtual ~LeafGradientListener() {
+        auto& all = listeners();
+        all.erase(std::find(all.begin(), all.end(), this));
+    }
     LeafGradientListener(const LeafGradientListener&) = delete;
     LeafGradientListener& operator=(const LeafGradientListener&) = delete;
 
@@ -45,17 +49,17 @@ public:
 
     // Calls every listener of this thread (the engine does; without listeners this costs one load).
     static void notify(Node<T>* leaf) {
-        if (!top()) return;
+        auto& all = listeners();
+        if (all.empty()) return;
         const Var<T> handle(leaf);
-        for (LeafGradientListener* l = top(); l; l = l->previous_) l->leaf_gradient_ready(handle);
+        for (auto it = all.rbegin(); it != all.rend(); ++it) (*it)->leaf_gradient_ready(handle);
     }
 
 private:
-    static LeafGradientListener*& top() {
-        thread_local LeafGradientListener* listener = nullptr;
-        return listener;
+    static std::vector<LeafGradientListener*>& listeners() {
+        thread_local std::vector<LeafGradientListener*> all;
+        return all;
     }
-    LeafGradientListener* previous_;
 };
 
 namespace detail {
