@@ -23,7 +23,7 @@
 #include "ink/data/poetry.hpp"
 #include "ink/util/timer.hpp"
 #include "poet.hpp"
-#include "ink/distributed/process.hpp"
+#include "ink/distributed/parallel_loop.hpp"
 #include "trainer.hpp"
 #if defined(INK_POEM_SERVE)
 #include "http.hpp"
@@ -91,42 +91,6 @@ struct TrainOptions {
     std::string script = "simplified";
 };
 
-// Under mpirun (docs/distributed.md): each rank trains on its slice of every global batch and of the
-// batch's eps, the gradients are averaged between backward and Adam, the step's losses are summed
-// over the ranks (the progress line shows global means and samples/s), only rank 0 talks, evaluates
-// and writes files, and a SIGINT or SIGTERM on any rank stops every rank after the same step.
-struct StepState {
-    index_t local = 0;  // this rank's couplets in the step
-    bool stop = false;  // some rank asked to stop
-    bool signals_taken = false;
-};
-void distribute(Trainer& trainer, ink::distributed::Process& process, StepState& state) {
-    ink::train::Loop<float>& loop = trainer.loop;
-    loop.options.writes_files = process.writes_files();
-    loop.hooks.step = [&trainer, &process, &state](std::span<const index_t> rows, std::span<double> metrics) {
-        if (!state.signals_taken) {  // replaces the loop's own Ctrl-C handler, which would stop this rank alone
-            ink::distributed::Process::take_stop_signals();
-            state.signals_taken = true;
-        }
-        const auto count = index_t(rows.size());
-        const ink::distributed::Shard s = process.shard(count);
-        const index_t local = state.local = s.size();
-        Losses l;
-        {
-            ink::distributed::ShardedDraw<float> draw(trainer.noise, s, count, trainer.model.hyper.latent);
-            l = trainer.step(trainer.gather(rows.subspan(std::size_t(s.begin), std::size_t(s.size()))));
-        }
-        double sums[3] = {l.total * double(local), l.reconstruction * double(local), l.kl * double(local)};
-        process.sum(sums);
-        for (int i = 0; i < 3; ++i) metrics[std::size_t(i)] = sums[i] / double(count);
-        return count;
-    };
-    loop.hooks.after_backward = [&process, &state] {
-        state.stop = process.average_gradients(state.local, ink::distributed::Process::stop_signalled());
-    };
-    loop.hooks.should_stop = [&state] { return state.stop; };
-}
-
 int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process& process) {
     std::ostream quiet(nullptr);  // ranks other than 0 say nothing
     std::ostream& log = process.writes_files() ? std::cerr : quiet;
@@ -179,9 +143,25 @@ int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process
         log << "model: " << trainer.model.num_parameters() << " parameters\n";
     }
 
+    // Under mpirun (docs/distributed.md): each rank trains on its slice of every global batch and of the
+    // batch's eps, the gradients are averaged between backward and Adam, the progress line shows the
+    // global means and samples/s, only rank 0 talks, evaluates and writes files, and a SIGINT or SIGTERM
+    // on any rank stops every rank after the same step. Alone, the Trainer's own step runs unchanged.
+    ink::distributed::ParallelLoop<float> parallel(loop, process);
     process.replicate(trainer.model, trainer.adam, {{"poem.vocab", corpus.vocab.to_json()}, {"poem.hyper", to_json(h).dump()}});
-    StepState state;
-    if (process.distributed()) distribute(trainer, process, state);
+    if (parallel.distributed())
+        loop.hooks.step = [&](std::span<const index_t> global, std::span<double> metrics) {
+            const auto count = index_t(global.size());
+            const ink::distributed::Shard s = parallel.shard(count);
+            Losses l;
+            {
+                ink::distributed::ShardedDraw<float> draw(trainer.noise, s, count, h.latent);
+                l = trainer.step(trainer.gather(global.subspan(std::size_t(s.begin), std::size_t(s.size()))));
+            }
+            metrics[0] = l.total, metrics[1] = l.reconstruction, metrics[2] = l.kl;
+            parallel.global_means(metrics);
+            return count;
+        };
 
     // The same three latent points every epoch, to watch the samples improve.
     const Tensor<float> sample_z = prior_sample(3, h.latent, 7);
@@ -197,8 +177,7 @@ int train(const CommonOptions& common, TrainOptions o, ink::distributed::Process
         return std::vector<double>{double(p.index), p.means[0], p.means[1], p.means[2], va.total, va.reconstruction,
                                    va.kl, p.seconds};
     };
-    if (loop.run() == ink::train::Outcome::stopped) {
-        process.barrier();  // rank 0's checkpoint is written before any rank exits
+    if (parallel.run() == ink::train::Outcome::stopped) {
         log << "interrupted: saved epoch " << loop.epoch() + 1 << " at couplet " << loop.position() << " to "
                   << path << "; continue with: ink-poem train --resume --model " << path << " --epochs " << o.epochs << "\n";
         return 130;
