@@ -1,14 +1,16 @@
 // ink-mpi-bench: the poem VAE's data-parallel training step, and the allreduce of its gradients.
 // Run it under mpirun (bench/distributed/run.sh runs the comparisons of docs/distributed.md):
 //
-//   mpirun -np 2 ink-mpi-bench [--batch 32] [--threads 1] [--steps 40] [--rounds 1]
+//   mpirun -np 2 ink-mpi-bench [--batch 32] [--threads 1] [--steps 150] [--rounds 1]
 //       one training step per iteration on random ids, batch = per-rank batch: forward, backward,
 //       DataParallel::average_gradients, Adam; prints the median step time, the median time inside
 //       MPI per step, the median copy time, and the global samples/s. The time inside MPI includes
 //       waiting for a slower rank; with --sync a barrier before the allreduce takes that wait
 //       (reported apart), so that the allreduce time is the transfer alone. The buckets' allreduces
 //       start during backward (DataParallel's overlap), unless --no-overlap: the allreduce time is
-//       then what backward did not hide.
+//       then what backward did not hide. With --no-allreduce the ranks train independently (no
+//       gradient averaging at all): the rate two processes reach on this machine's shared cores,
+//       caches and memory, the ceiling of any data-parallel scheme on it.
 //   mpirun -np 2 ink-mpi-bench --allreduce-only [--elements 1140000]
 //       ink's deadline-polled MPI_Iallreduce against MPI's blocking MPI_Allreduce on one buffer
 #include <mpi.h>
@@ -76,8 +78,9 @@ int main(int argc, char** argv) {
     }
     const ink::index_t batch = option(argc, argv, "--batch", 32);
     const int threads = int(option(argc, argv, "--threads", 1));
-    const int steps = int(option(argc, argv, "--steps", 40));
+    const int steps = int(option(argc, argv, "--steps", 150));
     const bool sync = flag(argc, argv, "--sync"), overlap = !flag(argc, argv, "--no-overlap");
+    const bool allreduce = !flag(argc, argv, "--no-allreduce");
     ink::set_num_threads(threads);
 
     poem::Hyper h;
@@ -95,12 +98,12 @@ int main(int argc, char** argv) {
         const auto before = ddp.timing();
         const auto t = clock_type::now();
         trainer.adam.zero_grad();
-        ddp.expect_backward(batch);
+        if (allreduce) ddp.expect_backward(batch);
         trainer.model.loss(ids, trainer.noise).first.backward();
         const auto wait_start = clock_type::now();
         if (sync) comm.barrier();
         const double wait = seconds_since(wait_start);
-        ddp.average_gradients(batch);
+        if (allreduce) ddp.average_gradients(batch);
         trainer.adam.step();
         if (s < 0) continue;
         step_times.push_back(seconds_since(t));
@@ -116,7 +119,7 @@ int main(int argc, char** argv) {
                     "step %.2f ms, allreduce %.2f ms (%.1f%%), copies %.2f ms, barrier %.2f ms, %.0f samples/s "
                     "(medians of %d steps)\n",
                     comm.size(), threads, static_cast<long long>(batch), static_cast<long long>(batch) * comm.size(),
-                    ddp.num_buckets(), overlap ? " overlapping backward" : " after backward", 1e3 * figures[0], 1e3 * figures[1], 100 * figures[1] / figures[0],
+                    ddp.num_buckets(), !allreduce ? " never averaged" : overlap ? " overlapping backward" : " after backward", 1e3 * figures[0], 1e3 * figures[1], 100 * figures[1] / figures[0],
                     1e3 * figures[2], 1e3 * figures[3], double(batch * comm.size()) / figures[0], steps);
     return 0;
 }

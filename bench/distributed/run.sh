@@ -13,6 +13,7 @@ for round in $(seq "$rounds"); do
     OMP_NUM_THREADS=1 mpirun -np 2 "$bin" --batch 32 --threads 1           # 2 ranks x 1 thread, B 32 each
     OMP_NUM_THREADS=1 mpirun -np 2 "$bin" --batch 32 --threads 1 --no-overlap  # the same, allreduce after backward
     OMP_NUM_THREADS=1 mpirun -np 2 "$bin" --batch 32 --threads 1 --sync    # the same, skew apart
+    OMP_NUM_THREADS=1 mpirun -np 2 "$bin" --batch 32 --threads 1 --no-allreduce  # two independent trainings
     OMP_NUM_THREADS=2 mpirun -np 1 --bind-to none "$bin" --batch 64 --threads 2  # 1 rank x 2 threads, B 64
 done
 uptime
