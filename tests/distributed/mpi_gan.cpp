@@ -9,6 +9,7 @@
 
 #include "../../examples/gan/iteration.hpp"
 #include "ink/optim/adam.hpp"
+#include "program_args.hpp"
 
 using namespace gan;
 
@@ -60,11 +61,8 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
 }  // namespace
 
 TEST_CASE("ink-gan train: 2 ranks at global batch 12 follow 1 process at batch 12 (GAN and WGAN-GP)") {
-    int argc = 1;
-    char name[] = "ink-mpi-tests";
-    char* args[] = {name, nullptr};
-    char** argv = args;
-    ink::distributed::Process world(argc, argv), single;
+    ink::test::ProgramArgs program;
+    ink::distributed::Process world(program.argc, program.argv), single;
     REQUIRE(world.size() == 2);
     for (const auto& [loss, penalty] : {std::pair{Loss::wgan_gp, Penalty::one_sided}, std::pair{Loss::wgan_gp, Penalty::two_sided},
                                         std::pair{Loss::gan, Penalty::one_sided}}) {

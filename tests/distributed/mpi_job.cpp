@@ -5,16 +5,14 @@
 #include "ink/distributed/job.hpp"
 #include "ink/distributed/process.hpp"
 #include "tiny_model.hpp"
+#include "program_args.hpp"
 
 using namespace ink::distributed;
 
 TEST_CASE("Job: started by mpirun, one rank of two") {
     CHECK(launched_by_mpi());
-    int argc = 1;
-    char name[] = "ink-mpi-tests";
-    char* args[] = {name, nullptr};
-    char** argv = args;
-    Job job(argc, argv);  // MPI is already initialised by main(): Job joins it
+    ink::test::ProgramArgs program;
+    Job job(program.argc, program.argv);  // MPI is already initialised by main(): Job joins it
     CHECK(job.distributed());
     CHECK(job.size() == 2);
     int rank = -1;
@@ -27,11 +25,8 @@ TEST_CASE("Job: started by mpirun, one rank of two") {
 }
 
 TEST_CASE("Process: with MPI and mpirun, a rank of two that averages its model's gradients") {
-    int argc = 1;
-    char name[] = "ink-mpi-tests";
-    char* args[] = {name, nullptr};
-    char** argv = args;
-    Process process(argc, argv);
+    ink::test::ProgramArgs program;
+    Process process(program.argc, program.argv);
     CHECK(process.distributed());
     CHECK(process.size() == 2);
     CHECK(process.local_batch(64) == 32);

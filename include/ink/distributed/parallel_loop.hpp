@@ -19,8 +19,9 @@
 // What it sets on the loop: writes_files on rank 0 only; after_backward averages the gradients over
 // the ranks, weighting each rank by the samples of its last shard (a step that calls backward
 // several times, a GAN's critic and generator, averages after each); should_stop becomes collective:
-// Ctrl-C / SIGTERM on any rank, or the loop's own should_stop hook on any rank, stops every rank
-// after the same step. A step that calls backward must call shard() first.
+// Ctrl-C / SIGTERM on any rank (the flag of the loop's own InterruptGuard, which then no longer
+// stops that rank alone), or the loop's own should_stop hook on any rank, travels with the gradients
+// and stops every rank after the same step. A step that calls backward must call shard() first.
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -28,6 +29,7 @@
 
 #include "ink/distributed/process.hpp"
 #include "ink/train/loop.hpp"
+#include "ink/util/interrupt.hpp"
 
 namespace ink::distributed {
 
@@ -39,7 +41,7 @@ public:
         loop.options.writes_files = process.writes_files();
         local_request_ = std::move(loop.hooks.should_stop);
         loop.hooks.after_backward = [this] {
-            const bool request = Process::stop_signalled() || (local_request_ && local_request_());
+            const bool request = util::InterruptGuard::requested() || (local_request_ && local_request_());
             stop_ = process_.average_gradients(shard_.size(), request) || stop_;
         };
         loop.hooks.should_stop = [this] { return stop_; };
@@ -52,12 +54,6 @@ public:
     // This rank's share [begin, end) of a global batch of `count` samples (all of it alone); the
     // next gradient averaging weighs this rank by its size, and its buckets go out during backward.
     Shard shard(index_t count) {
-        if (distributed() && !signals_taken_) {
-            // In the first step, where it replaces the handler train::Loop::run installed: that one
-            // would stop this rank alone and leave the others waiting in the next allreduce.
-            Process::take_stop_signals();
-            signals_taken_ = true;
-        }
         count_ = count;
         shard_ = process_.shard(count);
         process_.expect_backward(shard_.size());  // the allreduce of the gradients overlaps backward
@@ -94,7 +90,7 @@ private:
     std::function<bool()> local_request_;  // the loop's own should_stop hook (a test's, a deadline)
     Shard shard_;
     index_t count_ = 0;
-    bool stop_ = false, signals_taken_ = false;
+    bool stop_ = false;
 };
 
 }  // namespace ink::distributed

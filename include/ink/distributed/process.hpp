@@ -15,8 +15,6 @@
 //         adam.step();
 //         ... if (process.writes_files()) progress, checkpoints ...
 //     }
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -120,18 +118,6 @@ public:
 #endif
     }
 
-    // Under mpirun a stop must be collective: a rank that stopped on its own after a signal would
-    // leave the others waiting in the next allreduce. take_stop_signals() (re)installs handlers for
-    // SIGINT and SIGTERM that only raise the flag stop_signalled() reads, which the caller passes to
-    // average_gradients; a second signal ends the process at once. Call it where it replaces any
-    // handler a training loop installed for itself (e.g. in the loop's first step).
-    static void take_stop_signals() {
-        stop_flag().store(false);
-        std::signal(SIGINT, &Process::on_stop_signal);
-        std::signal(SIGTERM, &Process::on_stop_signal);
-    }
-    static bool stop_signalled() { return stop_flag().load(std::memory_order_relaxed); }
-
     // Waits for every rank (e.g. for rank 0's checkpoint before all exit: mpirun ends the whole job
     // as soon as one rank exits with a non-zero code).
     void barrier() {
@@ -152,15 +138,6 @@ public:
     }
 
 private:
-    static std::atomic<bool>& stop_flag() {
-        static std::atomic<bool> f{false};
-        return f;
-    }
-    static void on_stop_signal(int sig) {
-        stop_flag().store(true, std::memory_order_relaxed);
-        std::signal(sig, SIG_DFL);
-    }
-
 #if INK_HAVE_MPI
     std::unique_ptr<Job> job_;
     std::function<bool(index_t, bool)> average_;

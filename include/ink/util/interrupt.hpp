@@ -21,8 +21,10 @@ public:
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
 
-    // True once Ctrl-C has been pressed inside this guard's lifetime.
-    bool requested() const { return flag().load(std::memory_order_relaxed); }
+    // True once Ctrl-C has been pressed inside this guard's lifetime. Static, like signal handlers:
+    // code a training loop calls (a data-parallel layer passing the request to the other ranks)
+    // reads the flag of the loop's guard without holding it.
+    static bool requested() { return flag().load(std::memory_order_relaxed); }
 
 private:
     static std::atomic<bool>& flag() {
