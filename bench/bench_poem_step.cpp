@@ -7,7 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "../examples/poem_vae/trainer.hpp"
-#include "ink/core/precision.hpp"
+#include "ink/precision.hpp"
 
 namespace {
 

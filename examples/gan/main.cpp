@@ -24,7 +24,7 @@
 #include "ink/optim/adam.hpp"
 #include "ink/train.hpp"
 #include "ink/util.hpp"
-#include "ink/core/precision.hpp"
+#include "ink/precision.hpp"
 #include "iteration.hpp"
 #include "model.hpp"
 

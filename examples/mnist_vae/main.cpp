@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "trainer.hpp"
-#include "ink/core/precision.hpp"
+#include "ink/precision.hpp"
 
 namespace vae {
 

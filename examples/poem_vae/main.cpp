@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "ink/core/json.hpp"
-#include "ink/core/precision.hpp"
+#include "ink/precision.hpp"
 #include "ink/data/poetry.hpp"
 #include "ink/util/timer.hpp"
 #include "poet.hpp"

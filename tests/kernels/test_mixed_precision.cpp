@@ -1,10 +1,12 @@
-// The precision setting (core/precision.hpp) and the kernels the ops call through it
-// (kernels/mixed_precision.hpp): bf16 inside a guard, f32 outside, double never in bf16.
+// The precision setting (core/precision.hpp and the guard of ink/precision.hpp) and the kernels the
+// ops call through it (kernels/mixed_precision.hpp): bf16 inside a guard, f32 outside, double never in
+// bf16.
 #include <doctest/doctest.h>
 
 #include <vector>
 
 #include "ink/kernels/mixed_precision.hpp"
+#include "ink/precision.hpp"
 #include "support/check.hpp"
 
 using namespace ink;

@@ -1,7 +1,8 @@
 #pragma once
 // Mixed precision: the precision of the matrix products (matmul, linear, conv1d and the fused
-// linear_cross_entropy, forward and backward), chosen by a scoped guard:
+// linear_cross_entropy, forward and backward), chosen by a scoped guard (ink/precision.hpp):
 //
+//   #include <ink/precision.hpp>
 //   ink::MatmulPrecision guard(ink::Precision::bf16);   // until the end of the scope
 //
 // bf16 rounds the operands of those products to bf16 and sums in float (kernels/gemm_bf16.hpp);
@@ -29,20 +30,6 @@ inline Precision& matmul_precision_slot() {
 
 // The precision of this thread's matrix products.
 inline Precision matmul_precision() { return detail::matmul_precision_slot(); }
-
-// Sets this thread's product precision for the guard's lifetime, then restores the previous one.
-class MatmulPrecision {
-public:
-    explicit MatmulPrecision(Precision p) : saved_(detail::matmul_precision_slot()) {
-        detail::matmul_precision_slot() = p;
-    }
-    ~MatmulPrecision() { detail::matmul_precision_slot() = saved_; }
-    MatmulPrecision(const MatmulPrecision&) = delete;
-    MatmulPrecision& operator=(const MatmulPrecision&) = delete;
-
-private:
-    Precision saved_;
-};
 
 inline const char* precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "f32"; }
 
