@@ -102,6 +102,9 @@ const Conv1dParams kCases[] = {
     params(3, 17, 7, 9, 5, 2, 1, Padding::Same),     params(2, 20, 5, 4, 3, 1, 2, Padding::Valid),
     params(4, 10, 64, 65, 3, 1, 1, Padding::Same),   params(2, 33, 63, 17, 4, 3, 2, Padding::Same),
     params(3, 64, 16, 33, 7, 1, 1, Padding::Valid),  params(5, 40, 130, 20, 3, 1, 1, Padding::Same),
+    // Deep enough for backward-weight by groups of batch elements (2 groups of 2 + 1, 2 of 10, 8 of 5).
+    params(3, 3000, 6, 5, 3, 1, 1, Padding::Same),   params(20, 1000, 7, 4, 3, 2, 2, Padding::Same),
+    params(40, 1000, 4, 3, 2, 1, 1, Padding::Valid),
 };
 
 // fn(p, seed) for each case, its shape captured, seeds 10 apart from `seed`.
@@ -211,5 +214,22 @@ TEST_CASE("conv1d_bf16: rounding x and dy once per call gives the bits of roundi
     for_each_case(kEvenCases, 900, [](const Conv1dParams& p, std::uint64_t seed) {
         check_rounded_once<kernels::detail::Bf16Native>(p, seed);
         check_rounded_once<kernels::detail::Bf16Arith<false>>(p, seed);
+    });
+}
+
+TEST_CASE("conv1d_bf16: backward-weight by groups of batch elements gives the same bits on 1 and 2 threads") {
+    for_each_case(kCases, 700, [](const Conv1dParams& p, std::uint64_t seed) {
+        if (kernels::detail::weight_group_batches(p.batch, p.length_out()) == p.batch) return;  // one group
+        const auto x = test::random_vector<float>(p.batch * p.length * p.channels_in, seed);
+        const auto dy = test::random_vector<float>(p.batch * p.length_out() * p.channels_out, seed + 1);
+        const auto dw0 = test::random_vector<float>(p.kernel * p.channels_in * p.channels_out, seed + 2);
+        const int saved = num_threads();
+        std::vector<float> dw[2] = {dw0, dw0};
+        for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            kernels::conv1d_backward_weight_bf16(p, x.data(), dy.data(), dw[threads - 1].data(), true);
+        }
+        set_num_threads(saved);
+        CHECK(std::memcmp(dw[0].data(), dw[1].data(), dw[0].size() * sizeof(float)) == 0);
     });
 }

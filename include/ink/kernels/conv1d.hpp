@@ -12,6 +12,7 @@
 #include "ink/core/shape.hpp"
 #include "ink/kernels/detail/conv1d_rounded.hpp"
 #include "ink/kernels/detail/conv1d_source.hpp"
+#include "ink/kernels/detail/conv1d_weight_groups.hpp"
 #include "ink/kernels/detail/gemm_driver.hpp"
 
 namespace ink {
@@ -64,7 +65,8 @@ struct Conv1dParams {
 // mostly zeros (only taps with t integral contribute), costing stride times the useful flops.
 // With bf16 products and an even channel count, forward and backward-data round x (dy) once per call
 // into per-thread windows read in place, instead of once per window while packing
-// (detail/conv1d_rounded.hpp).
+// (detail/conv1d_rounded.hpp); backward-weight sums groups of batch elements on separate threads
+// (detail/conv1d_weight_groups.hpp).
 
 namespace detail {
 // X_col: forward's A, backward-weight's A transposed.
@@ -115,6 +117,14 @@ template <class T, class Arith = void>
 void conv1d_backward_weight(const Conv1dParams& p, const T* x, const T* dy, T* dw, bool accumulate = false) {
     using namespace detail;
     const index_t Lo = std::max<index_t>(p.length_out(), 0);
+    if constexpr (kBf16Products<Arith>) {
+        const index_t per_group = Lo > 0 ? weight_group_batches(p.batch, Lo) : p.batch;
+        if (per_group < p.batch) {
+            conv1d_weight_by_groups<Arith>(conv_input_rows(p, x), p.batch, dy, p.channels_out, dw, accumulate,
+                                           per_group);
+            return;
+        }
+    }
     const Operand<ConvRows<T>> a{conv_input_rows(p, x), true};
     const Operand<StridedRows<T>> b{{dy, p.channels_out, p.channels_out}, true};
     gemm_sources<Arith>(p.kernel * p.channels_in, p.channels_out, p.batch * Lo, T(1), a, b, accumulate ? T(1) : T(0),

@@ -27,11 +27,6 @@ namespace ink::kernels::detail {
 // packed again for each window, so a smaller one would pack it more often than gemm_sources does.
 inline constexpr index_t kRoundedWindowBytes = 512 * 1024;
 
-template <class Arith>
-inline constexpr bool kBf16Products = false;
-template <bool kNative>
-inline constexpr bool kBf16Products<Bf16Arith<kNative>> = true;
-
 // Rows of the window of n output rows (see above).
 inline index_t window_rows(const ConvRows<float>& a, index_t n) {
     return (n - 1) * a.t_step + (a.taps - 1) * a.k_step + 1;

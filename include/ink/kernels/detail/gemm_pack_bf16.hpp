@@ -110,6 +110,12 @@ struct Bf16Arith<true> {
 // What bf16 products run on in this build: vdpbf16ps where the compiler targets AVX512-BF16.
 using Bf16Native = Bf16Arith<simd::kHasBf16Dot>;
 
+// Whether an Arith (void: the default FMAs) multiplies in bf16.
+template <class Arith>
+inline constexpr bool kBf16Products = false;
+template <bool kNative>
+inline constexpr bool kBf16Products<Bf16Arith<kNative>> = true;
+
 constexpr index_t pairs(index_t kc) { return (kc + 1) / 2; }
 
 // f32 staging for one panel (R x kc floats), per thread (scratch slot 3).
