@@ -156,67 +156,6 @@ TEST_CASE("conv1d_bf16: the emulated kernels give the AVX512-BF16 kernels' bits"
 }
 #endif
 
-namespace {
-
-// Forward and backward-data with x (dy) rounded once into windows (conv1d_rounded.hpp) against the
-// gather path, which rounds x (dy) in every window: the bits must agree, on 1 and 2 threads. Shapes
-// cover stride 2 and 3, dilation 2, padding, batch 1, length 1, K = 1, depth blocks of odd length
-// before rounding up (K*Cin = 650), a batch element split into parts (L 5000) and chunks of several
-// batch elements (L 2000).
-template <class Arith>
-void check_rounded_once(const Conv1dParams& p, std::uint64_t seed) {
-    using namespace kernels::detail;
-    const index_t Lo = p.length_out(), Ci = p.channels_in, Co = p.channels_out;
-    const auto x = test::random_vector<float>(p.batch * p.length * Ci, seed);
-    const auto w = test::random_vector<float>(p.kernel * Ci * Co, seed + 1);
-    const auto bias = test::random_vector<float>(Co, seed + 2);
-    const auto dy = test::random_vector<float>(p.batch * Lo * Co, seed + 3);
-    const auto dx0 = test::random_vector<float>(x.size(), seed + 4);
-    const int saved = num_threads();
-    set_num_threads(1);
-    std::vector<float> y_gather(dy.size()), dx_gather = dx0;
-    const ConvRows<float> xs = conv_input_rows(p, x.data()), dys = conv_output_grad_rows(p, dy.data());
-    gemm_sources<Arith>(p.batch * Lo, Co, p.kernel * Ci, 1.0f, Operand<ConvRows<float>>{xs, false},
-                        conv_weight_rows(p, w.data()), 0.0f, bias.data(), y_gather.data(), Co);
-    gemm_sources<Arith>(p.batch * p.length, Ci, p.kernel * Co, 1.0f, Operand<ConvRows<float>>{dys, false},
-                        conv_flipped_weight_rows(p, w.data()), 1.0f, static_cast<const float*>(nullptr),
-                        dx_gather.data(), Ci);
-    for (int threads : {1, 2}) {
-        CAPTURE(threads);
-        set_num_threads(threads);
-        if (Ci % 2 == 0) {
-            std::vector<float> y(dy.size());
-            gemm_conv_rounded<Arith>(xs, conv_weight_rows(p, w.data()), p.batch * Lo, Co, 0.0f, bias.data(), y.data(),
-                                     Co);
-            CHECK(std::memcmp(y.data(), y_gather.data(), y.size() * sizeof(float)) == 0);
-        }
-        if (Co % 2 == 0) {
-            std::vector<float> dx = dx0;
-            gemm_conv_rounded<Arith>(dys, conv_flipped_weight_rows(p, w.data()), p.batch * p.length, Ci, 1.0f,
-                                     static_cast<const float*>(nullptr), dx.data(), Ci);
-            CHECK(std::memcmp(dx.data(), dx_gather.data(), dx.size() * sizeof(float)) == 0);
-        }
-    }
-    set_num_threads(saved);
-}
-
-const Conv1dParams kEvenCases[] = {
-    params(1, 1, 2, 2, 1, 1, 1, Padding::Valid),      params(2, 9, 4, 6, 3, 2, 1, Padding::Same),
-    params(3, 20, 6, 5, 3, 1, 2, Padding::Same),      params(2, 33, 62, 18, 4, 3, 2, Padding::Same),
-    params(4, 10, 64, 65, 3, 1, 1, Padding::Same),    params(2, 30, 130, 20, 5, 1, 1, Padding::Same),
-    params(1, 5000, 64, 7, 5, 1, 1, Padding::Same),   params(3, 2000, 64, 6, 5, 1, 1, Padding::Same),
-    params(2, 7, 8, 10, 5, 1, 1, Padding::Valid),     params(1, 63, 10, 12, 1, 2, 1, Padding::Valid),
-};
-
-}  // namespace
-
-TEST_CASE("conv1d_bf16: rounding x and dy once per call gives the bits of rounding them in every window") {
-    for_each_case(kEvenCases, 900, [](const Conv1dParams& p, std::uint64_t seed) {
-        check_rounded_once<kernels::detail::Bf16Native>(p, seed);
-        check_rounded_once<kernels::detail::Bf16Arith<false>>(p, seed);
-    });
-}
-
 TEST_CASE("conv1d_bf16: backward-weight by groups of batch elements gives the same bits on 1 and 2 threads") {
     for_each_case(kCases, 700, [](const Conv1dParams& p, std::uint64_t seed) {
         if (kernels::detail::weight_group_batches(p.batch, p.length_out()) == p.batch) return;  // one group

@@ -10,7 +10,6 @@
 
 #include "ink/core/error.hpp"
 #include "ink/core/shape.hpp"
-#include "ink/kernels/detail/conv1d_rounded.hpp"
 #include "ink/kernels/detail/conv1d_source.hpp"
 #include "ink/kernels/detail/conv1d_weight_groups.hpp"
 #include "ink/kernels/detail/gemm_driver.hpp"
@@ -63,9 +62,7 @@ struct Conv1dParams {
 // Backward-data is the transposed convolution written as a gather (no scatter-add into dx), so it
 // threads like the others and `accumulate` is just beta = 1. With stride > 1 its DY_col rows are
 // mostly zeros (only taps with t integral contribute), costing stride times the useful flops.
-// With bf16 products and an even channel count, forward and backward-data round x (dy) once per call
-// into per-thread windows read in place, instead of once per window while packing
-// (detail/conv1d_rounded.hpp); backward-weight sums groups of batch elements on separate threads
+// With bf16 products, backward-weight sums groups of batch elements on separate threads
 // (detail/conv1d_weight_groups.hpp).
 
 namespace detail {
@@ -100,16 +97,19 @@ void conv1d_forward(const Conv1dParams& p, const T* x, const T* w, const T* bias
     using namespace detail;
     const index_t Lo = p.length_out();
     if (Lo <= 0) return;
-    gemm_conv<Arith>(conv_input_rows(p, x), conv_weight_rows(p, w), p.batch * Lo, p.channels_out, T(0), bias, y,
-                     p.channels_out);
+    const Operand<ConvRows<T>> a{conv_input_rows(p, x), false};
+    gemm_sources<Arith>(p.batch * Lo, p.channels_out, p.kernel * p.channels_in, T(1), a, conv_weight_rows(p, w), T(0),
+                        bias, y, p.channels_out);
 }
 
 // dx = d loss / d x from dy (B, Lout, Cout). With accumulate, dx += instead of dx =.
 template <class T, class Arith = void>
 void conv1d_backward_data(const Conv1dParams& p, const T* dy, const T* w, T* dx, bool accumulate = false) {
     using namespace detail;
-    gemm_conv<Arith>(conv_output_grad_rows(p, dy), conv_flipped_weight_rows(p, w), p.batch * p.length,
-                     p.channels_in, accumulate ? T(1) : T(0), static_cast<const T*>(nullptr), dx, p.channels_in);
+    const Operand<ConvRows<T>> a{conv_output_grad_rows(p, dy), false};
+    gemm_sources<Arith>(p.batch * p.length, p.channels_in, p.kernel * p.channels_out, T(1), a,
+                        conv_flipped_weight_rows(p, w), accumulate ? T(1) : T(0), static_cast<const T*>(nullptr), dx,
+                        p.channels_in);
 }
 
 // dw = d loss / d w (K, Cin, Cout). With accumulate, dw += instead of dw =.

@@ -1,9 +1,7 @@
 #pragma once
 // conv1d in bf16: the three products of conv1d.hpp (same layouts, parameters and `accumulate`) on the
-// bf16 GEMM (gemm_bf16.hpp): x, w and dy are rounded to bf16 while they are packed, or (x in forward,
-// dy in backward-data, on an even channel count) once per call into windows of bf16 pairs
-// (detail/conv1d_rounded.hpp); the implicit im2col matrix is never materialised, products are summed
-// in float, results are float.
+// bf16 GEMM (gemm_bf16.hpp): x, w and dy are rounded to bf16 while they are packed (the implicit
+// im2col matrix is still never materialised), products are summed in float, results are float.
 #include "ink/kernels/conv1d.hpp"
 #include "ink/kernels/detail/gemm_pack_bf16.hpp"
 

@@ -34,7 +34,7 @@ template <class Arith>
 void conv1d_weight_by_groups(const ConvRows<float>& a, index_t B, const float* dy, index_t N, float* dw,
                              bool accumulate, index_t per_group) {
     const index_t M = a.taps * a.width, Lo = a.rows_per_batch, groups = (B + per_group - 1) / per_group;
-    float* partial = scratch<float>(5, groups * M * N);  // the calling thread's; shared with the workers
+    float* partial = scratch<float>(4, groups * M * N);  // the calling thread's; shared with the workers
     const int nt = threads_for(2.0 * double(M) * double(N) * double(B * Lo), kMinFlopsPerThread);
     parallel_for(groups, nt, [&](index_t g0, index_t g1) {
         for (index_t g = g0; g < g1; ++g) {

@@ -48,10 +48,7 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
     const auto packed_depth = [](index_t kc) { return (kc + Arith::kDepthPerElement - 1) / Arith::kDepthPerElement; };
     const index_t max_depth = kMaxDepthBlock * Arith::kDepthPerElement;
     const index_t depth_blocks = (K + max_depth - 1) / max_depth;
-    // Balanced (640 -> 3 x 214, not 256+256+128), whole packed elements: bf16 blocks start at even depth
-    // steps, so that an operand rounded into pairs beforehand (PairedRows) is read pair by pair.
-    constexpr index_t kStep = Arith::kDepthPerElement;
-    const index_t kc_max = ((K + depth_blocks - 1) / depth_blocks + kStep - 1) / kStep * kStep;
+    const index_t kc_max = (K + depth_blocks - 1) / depth_blocks;  // balanced: 640 -> 3 x 214, not 256+256+128
     const index_t row_bytes = packed_depth(kc_max) * index_t(sizeof(T));
     const index_t mc_max = std::min(std::max(MR, kABlockBytes / row_bytes / MR * MR), (m1 - m0 + MR - 1) / MR * MR);
     const index_t nc_max = std::min(std::max(NR, kBBlockBytes / row_bytes / NR * NR), (n1 - n0 + NR - 1) / NR * NR);
@@ -97,8 +94,7 @@ void gemm_band(const Operand<ASrc>& A, const Operand<BSrc>& B, index_t m0, index
                             ahead.rows = std::min(MR, mc - ir - MR);
                             if (ahead.rows > 0 &&
                                 (ahead.p = A.src.direct(i0 + ir + MR, ahead.rows, p0, kc, ahead.stride))) {
-                                constexpr index_t kPerWord = kDepthPerWord<ASrc>;  // the row's words in memory
-                                ahead_lines = ((kc + kPerWord - 1) / kPerWord * index_t(sizeof(T)) + 63) / 64;
+                                ahead_lines = (kc * index_t(sizeof(T)) + 63) / 64;
                                 ahead_lines_per_tile = (ahead_lines + (nc + NR - 1) / NR - 1) / ((nc + NR - 1) / NR);
                             }
                         }

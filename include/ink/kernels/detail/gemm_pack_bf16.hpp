@@ -18,7 +18,6 @@
 // rounded exactly once per packing.
 #include <algorithm>
 
-#include "ink/core/error.hpp"
 #include "ink/core/shape.hpp"
 #include "ink/kernels/detail/gemm_microkernel.hpp"
 #include "ink/kernels/detail/gemm_pack.hpp"
@@ -161,23 +160,6 @@ void prefetch_block(const Src& src, index_t r0, index_t n, index_t c0, index_t k
         for (index_t r = 0; r < n; ++r) prefetch_run(p + r * stride, 0, kc);
 }
 
-// A row source already rounded to bf16 pairs: depth steps (2q, 2q+1) of a row are word q of `words`
-// (e.g. pairs of consecutive channels, conv1d_rounded.hpp). direct() takes depth steps, as for any
-// source, and exposes words; the bf16 packing copies words instead of rounding floats, or leaves full
-// panels in place for the kernel.
-template <class Src>
-struct PairedRows {
-    Src words;
-    const float* direct(index_t r0, index_t nr, index_t c0, index_t nc, index_t& stride) const {
-        return words.direct(r0, nr, c0 / 2, pairs(nc), stride);
-    }
-};
-// Depth steps per word of a row source in memory.
-template <class Src>
-inline constexpr index_t kDepthPerWord = 1;
-template <class Src>
-inline constexpr index_t kDepthPerWord<PairedRows<Src>> = 2;
-
 // Packs the mc x kc block of op(A) at (i0, p0) into bf16 MR-row micro-panels at dst (panel ir / MR at
 // dst + ir / MR * panel_stride(MR, kp)); a float A is never read in place by the kernel (it must be rounded).
 template <class Arith, class Src>
@@ -210,15 +192,6 @@ PanelA pack_a_bf16(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, in
         std::fill(packed + rows * kp, packed + MR * kp, 0.0f);
     }
     return PanelA::ByRow;
-}
-
-// The same for an A already rounded (not transposed, p0 even): the f32 packing of its words, which
-// leaves the full panels that are a strided matrix in place for the kernel.
-template <class Arith, class Src>
-PanelA pack_a_bf16(const Operand<PairedRows<Src>>& A, index_t i0, index_t mc, index_t p0, index_t kc, float* dst,
-                   PanelRef<float>* panels) {
-    INK_ASSERT(!A.rows_along_k && p0 % 2 == 0);
-    return pack_a<Arith::MR>(Operand<Src>{A.src.words, false}, i0, mc, p0 / 2, pairs(kc), true, dst, panels);
 }
 
 // Packs the kc x nc block of op(B) at (p0, j0) into bf16 NR-column micro-panels at dst.
