@@ -118,7 +118,8 @@ void conv1d_backward_weight(const Conv1dParams& p, const T* x, const T* dy, T* d
     using namespace detail;
     const index_t Lo = std::max<index_t>(p.length_out(), 0);
     if constexpr (kBf16Products<Arith>) {
-        const index_t per_group = Lo > 0 ? weight_group_batches(p.batch, Lo) : p.batch;
+        const index_t outputs = p.kernel * p.channels_in * p.channels_out;
+        const index_t per_group = Lo > 0 ? weight_group_batches(p.batch, Lo, outputs) : p.batch;
         if (per_group < p.batch) {
             conv1d_weight_by_groups<Arith>(conv_input_rows(p, x), p.batch, dy, p.channels_out, dw, accumulate,
                                            per_group);

@@ -8,8 +8,8 @@
 // all of dw for each of its groups into that group's partial sum, so x and dy are each packed once,
 // and the partials are added in group order:
 //   dw = (accumulate ? dw : 0) + ((partial_0 + partial_1) + ... + partial_{G-1})
-// The groups depend on the shape only (about kGroupDepth depth steps each, at most kMaxGroups), not on
-// the thread count, so the bits do not either.
+// The groups depend on the shape only (about kGroupDepth depth steps each, at most kMaxGroups and
+// kMaxPartialBytes of partial sums), not on the thread count, so the bits do not either.
 #include <algorithm>
 
 #include "ink/core/threads.hpp"
@@ -18,12 +18,17 @@
 
 namespace ink::kernels::detail {
 
-inline constexpr index_t kGroupDepth = 4096;  // depth steps per group: 8 depth blocks of 512
-inline constexpr index_t kMaxGroups = 8;      // partial sums kept at once: 8 x |dw|
+inline constexpr index_t kGroupDepth = 4096;                  // depth steps per group: 8 blocks of 512
+inline constexpr index_t kMaxGroups = 8;                      // partial sums kept at once,
+inline constexpr index_t kMaxPartialBytes = 8 * 1024 * 1024;  // and their bytes at most
 
-// Batch elements per group for B batch elements of Lo output rows (B itself: one group).
-inline index_t weight_group_batches(index_t B, index_t Lo) {
-    const index_t groups = std::clamp<index_t>(B * Lo / kGroupDepth, 1, std::min(B, kMaxGroups));
+// Batch elements per group for B batch elements of Lo output rows and a dw of `outputs` floats (B
+// itself: one group). Large dw (many row bands to share, each packing a smaller share of dy) stay on
+// gemm_sources.
+inline index_t weight_group_batches(index_t B, index_t Lo, index_t outputs) {
+    const index_t by_memory = kMaxPartialBytes / (std::max<index_t>(outputs, 1) * index_t(sizeof(float)));
+    const index_t most = std::max<index_t>(1, std::min({B, kMaxGroups, by_memory}));
+    const index_t groups = std::clamp<index_t>(B * Lo / kGroupDepth, 1, most);
     return (B + groups - 1) / groups;
 }
 
