@@ -161,7 +161,7 @@ void prefetch_block(const Src& src, index_t r0, index_t n, index_t c0, index_t k
 }
 
 // Packs the mc x kc block of op(A) at (i0, p0) into bf16 MR-row micro-panels at dst (panel ir / MR at
-// dst + ir / MR * panel_stride(MR, kp)); a float A is never read in place by the kernel (it must be rounded).
+// dst + ir / MR * panel_stride(MR, kp)); A is never read in place by the kernel (it must be rounded).
 template <class Arith, class Src>
 PanelA pack_a_bf16(const Operand<Src>& A, index_t i0, index_t mc, index_t p0, index_t kc, float* dst,
                    PanelRef<float>* panels) {
