@@ -171,5 +171,10 @@ TEST_CASE("conv1d_bf16: backward-weight by groups of batch elements gives the sa
         }
         set_num_threads(saved);
         CHECK(std::memcmp(dw[0].data(), dw[1].data(), dw[0].size() * sizeof(float)) == 0);
+        // Without accumulate, dw is overwritten (NaNs before): the sums added to zeros.
+        std::vector<float> fresh(dw0.size(), std::numeric_limits<float>::quiet_NaN()), zeros(dw0.size(), 0.0f);
+        kernels::conv1d_backward_weight_bf16(p, x.data(), dy.data(), fresh.data(), false);
+        kernels::conv1d_backward_weight_bf16(p, x.data(), dy.data(), zeros.data(), true);
+        CHECK(fresh == zeros);
     });
 }
