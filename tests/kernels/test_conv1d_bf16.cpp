@@ -11,8 +11,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "ink/core/threads.hpp"
 #include "ink/kernels/conv1d_bf16.hpp"
 #include "support/kernel_cases.hpp"
 
@@ -100,23 +102,26 @@ const Conv1dParams kCases[] = {
     params(3, 17, 7, 9, 5, 2, 1, Padding::Same),     params(2, 20, 5, 4, 3, 1, 2, Padding::Valid),
     params(4, 10, 64, 65, 3, 1, 1, Padding::Same),   params(2, 33, 63, 17, 4, 3, 2, Padding::Same),
     params(3, 64, 16, 33, 7, 1, 1, Padding::Valid),  params(5, 40, 130, 20, 3, 1, 1, Padding::Same),
+    // Deep enough for backward-weight by groups of batch elements (2 groups of 2 + 1, 2 of 10, 8 of 5).
+    params(3, 3000, 6, 5, 3, 1, 1, Padding::Same),   params(20, 1000, 7, 4, 3, 2, 2, Padding::Same),
+    params(40, 1000, 4, 3, 2, 1, 1, Padding::Valid),
 };
+
+// fn(p, seed) for each case, its shape captured, seeds 10 apart from `seed`.
+template <std::size_t N, class Fn>
+void for_each_case(const Conv1dParams (&cases)[N], std::uint64_t seed, Fn&& fn) {
+    for (const Conv1dParams& p : cases) {
+        const std::string shape = test::describe(p);
+        CAPTURE(shape);
+        fn(p, seed);
+        seed += 10;
+    }
+}
 
 }  // namespace
 
 TEST_CASE("conv1d_bf16: forward, backward-data, backward-weight against bf16-rounded inputs summed in double") {
-    std::uint64_t seed = 1;
-    for (const Conv1dParams& p : kCases) {
-        CAPTURE(p.batch);
-        CAPTURE(p.length);
-        CAPTURE(p.channels_in);
-        CAPTURE(p.channels_out);
-        CAPTURE(p.kernel);
-        CAPTURE(p.stride);
-        CAPTURE(p.dilation);
-        run<kernels::detail::Bf16Native>(p, seed);
-        seed += 10;
-    }
+    for_each_case(kCases, 1, [](const Conv1dParams& p, std::uint64_t seed) { run<kernels::detail::Bf16Native>(p, seed); });
 }
 
 TEST_CASE("conv1d_bf16: the public entry points are the bf16 GEMM products") {
@@ -150,3 +155,26 @@ TEST_CASE("conv1d_bf16: the emulated kernels give the AVX512-BF16 kernels' bits"
     }
 }
 #endif
+
+TEST_CASE("conv1d_bf16: backward-weight by groups of batch elements gives the same bits on 1 and 2 threads") {
+    for_each_case(kCases, 700, [](const Conv1dParams& p, std::uint64_t seed) {
+        const index_t outputs = p.kernel * p.channels_in * p.channels_out;
+        if (kernels::detail::weight_group_batches(p.batch, p.length_out(), outputs) == p.batch) return;  // one group
+        const auto x = test::random_vector<float>(p.batch * p.length * p.channels_in, seed);
+        const auto dy = test::random_vector<float>(p.batch * p.length_out() * p.channels_out, seed + 1);
+        const auto dw0 = test::random_vector<float>(p.kernel * p.channels_in * p.channels_out, seed + 2);
+        const int saved = num_threads();
+        std::vector<float> dw[2] = {dw0, dw0};
+        for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            kernels::conv1d_backward_weight_bf16(p, x.data(), dy.data(), dw[threads - 1].data(), true);
+        }
+        set_num_threads(saved);
+        CHECK(std::memcmp(dw[0].data(), dw[1].data(), dw[0].size() * sizeof(float)) == 0);
+        // Without accumulate, dw is overwritten (NaNs before): the sums added to zeros.
+        std::vector<float> fresh(dw0.size(), std::numeric_limits<float>::quiet_NaN()), zeros(dw0.size(), 0.0f);
+        kernels::conv1d_backward_weight_bf16(p, x.data(), dy.data(), fresh.data(), false);
+        kernels::conv1d_backward_weight_bf16(p, x.data(), dy.data(), zeros.data(), true);
+        CHECK(fresh == zeros);
+    });
+}

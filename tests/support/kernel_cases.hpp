@@ -77,6 +77,14 @@ void for_each_window(const kernels::Conv1dParams& p, Fn&& fn) {
             }
 }
 
+// "B2 L7 3->5 k3 stride 1 dilation 1 pad 1+1": a conv1d case for CAPTURE.
+inline std::string describe(const kernels::Conv1dParams& p) {
+    std::ostringstream s;
+    s << 'B' << p.batch << " L" << p.length << ' ' << p.channels_in << "->" << p.channels_out << " k" << p.kernel
+      << " stride " << p.stride << " dilation " << p.dilation << " pad " << p.pad_left << '+' << p.pad_right;
+    return s.str();
+}
+
 // gamma(n) = n u / (1 - n u), u = 2^-24: the relative bound of n float roundings in a recursive sum
 // (Higham, Accuracy and Stability of Numerical Algorithms, 3.1 and 4.2).
 inline double float_summation_gamma(double n) {

@@ -217,7 +217,8 @@ void pack_b(const Operand<Src>& B, index_t p0, index_t kc, index_t j0, index_t n
                   index_t{1}, NR);
 }
 
-// Per-thread scratch (slots: 0 packed A, 1 packed B, 2 panel table, 3 staging for bf16 packing), grown on demand and kept:
+// Per-thread scratch (slots: 0 packed A, 1 packed B, 2 panel table, 3 staging for bf16 packing, 4 conv1d
+// backward-weight partial sums), grown on demand and kept:
 // a GEMM call in steady state allocates nothing.
 template <class U>
 U* scratch(int slot, index_t count) {
@@ -226,7 +227,7 @@ U* scratch(int slot, index_t count) {
         std::size_t bytes = 0;
         ~Buffer() { aligned_free(p, bytes); }
     };
-    thread_local Buffer buffers[4];
+    thread_local Buffer buffers[5];
     Buffer& b = buffers[slot];
     const std::size_t need = static_cast<std::size_t>(count) * sizeof(U);
     if (need > b.bytes) {

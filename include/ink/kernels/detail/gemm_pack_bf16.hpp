@@ -109,15 +109,24 @@ struct Bf16Arith<true> {
 // What bf16 products run on in this build: vdpbf16ps where the compiler targets AVX512-BF16.
 using Bf16Native = Bf16Arith<simd::kHasBf16Dot>;
 
+// Whether an Arith (void: the default FMAs) multiplies in bf16.
+template <class Arith>
+inline constexpr bool kBf16Products = false;
+template <bool kNative>
+inline constexpr bool kBf16Products<Bf16Arith<kNative>> = true;
+
 constexpr index_t pairs(index_t kc) { return (kc + 1) / 2; }
 
 // f32 staging for one panel (R x kc floats), per thread (scratch slot 3).
 inline float* bf16_staging(index_t R, index_t kc) { return scratch<float>(3, R * kc); }
 
 // Depth rows p0 .. p0+kc-1 of src, columns [c0, c0 + n), as bf16 pairs in panels of R columns:
-// column i of pair p at dst[i / R * panel_stride(R, kp) + p * R + i % R] (zeros beyond n). Read
-// straight from the source, all panels at once, where the block is a plain strided matrix; else each
-// panel is gathered into the staging panel first.
+// column i of pair p at dst[i / R * panel_stride(R, kp) + p * R + i % R] (zeros beyond n). Runs of
+// depth rows that form a plain strided matrix are read straight from the source, all panels at once;
+// the other rows (a conv1d window in the padding, a block across two batch elements) are gathered
+// two at a time into a staging buffer first. Gathering the whole block whenever one row of it touched
+// the padding put half of the B32 L1024 64->64 k5 backward-weight blocks on the slow path (53% of its
+// time in the gather).
 template <class Arith, index_t R, class Src>
 void pack_depth_pairs(const Src& src, index_t p0, index_t kc, index_t c0, index_t n, float* dst) {
     const index_t ps = panel_stride<float>(R, pairs(kc));
@@ -126,10 +135,19 @@ void pack_depth_pairs(const Src& src, index_t p0, index_t kc, index_t c0, index_
         Arith::pairs_of_depth_rows(direct, stride, n, kc, dst, R, ps);
         return;
     }
-    float* stage = bf16_staging(R, kc);
-    for (index_t j = 0; j < n; j += R) {
-        pack_depth_rows<R>(src, p0, kc, c0 + j, std::min(R, n - j), stage);
-        Arith::pairs_of_depth_rows(stage, R, R, kc, dst + j / R * ps, R, ps);
+    for (index_t q = 0; q < kc;) {  // q even: pair q / 2 starts here
+        const index_t rows = std::min<index_t>(2, kc - q);
+        if (const float* direct = src.direct(p0 + q, rows, c0, n, stride)) {
+            index_t end = q + rows, more = 0;
+            while (end < kc && src.direct(p0 + q, std::min(end + 2, kc) - q, c0, n, more)) end = std::min(end + 2, kc);
+            Arith::pairs_of_depth_rows(direct, stride, n, end - q, dst + q / 2 * R, R, ps);
+            q = end;
+        } else {
+            float* stage = bf16_staging(2, n);
+            pack_rows(src, p0 + q, rows, rows, c0, n, stage, n, index_t{1});
+            Arith::pairs_of_depth_rows(stage, n, n, rows, dst + q / 2 * R, R, ps);
+            q += rows;
+        }
     }
 }
 
