@@ -71,24 +71,6 @@ template <class T>
 ConvRows<T> conv_input_rows(const Conv1dParams& p, const T* x) {
     return {x, p.length_out(), p.length, p.channels_in, p.kernel, p.stride, p.dilation, -p.pad_left, 1};
 }
-// W, forward's B.
-template <class T>
-Operand<StridedRows<T>> conv_weight_rows(const Conv1dParams& p, const T* w) {
-    return {{w, p.channels_out, p.channels_out}, true};
-}
-// DY_col, backward-data's A: taps in reverse order (k' = K-1-k), so that they ascend in dy like the
-// forward taps in x.
-template <class T>
-ConvRows<T> conv_output_grad_rows(const Conv1dParams& p, const T* dy) {
-    const index_t last = (p.kernel - 1) * p.dilation;
-    return {dy, p.length, p.length_out(), p.channels_out, p.kernel, 1, p.dilation, p.pad_left - last, p.stride};
-}
-// W', backward-data's B, read as transposed rows: row c of W'^T is the runs w[K-1-k', c, :] for k' = 0..K-1.
-template <class T>
-Operand<StridedRows<T>> conv_flipped_weight_rows(const Conv1dParams& p, const T* w) {
-    const index_t Ci = p.channels_in, Co = p.channels_out;
-    return {{w + (p.kernel - 1) * Ci * Co, Co, Co, p.kernel, -Ci * Co}, false};
-}
 }  // namespace detail
 
 // y = conv(x, w) + bias; bias may be null.
@@ -98,18 +80,23 @@ void conv1d_forward(const Conv1dParams& p, const T* x, const T* w, const T* bias
     const index_t Lo = p.length_out();
     if (Lo <= 0) return;
     const Operand<ConvRows<T>> a{conv_input_rows(p, x), false};
-    gemm_sources<Arith>(p.batch * Lo, p.channels_out, p.kernel * p.channels_in, T(1), a, conv_weight_rows(p, w), T(0),
-                        bias, y, p.channels_out);
+    const Operand<StridedRows<T>> b{{w, p.channels_out, p.channels_out}, true};
+    gemm_sources<Arith>(p.batch * Lo, p.channels_out, p.kernel * p.channels_in, T(1), a, b, T(0), bias, y, p.channels_out);
 }
 
 // dx = d loss / d x from dy (B, Lout, Cout). With accumulate, dx += instead of dx =.
 template <class T, class Arith = void>
 void conv1d_backward_data(const Conv1dParams& p, const T* dy, const T* w, T* dx, bool accumulate = false) {
     using namespace detail;
-    const Operand<ConvRows<T>> a{conv_output_grad_rows(p, dy), false};
-    gemm_sources<Arith>(p.batch * p.length, p.channels_in, p.kernel * p.channels_out, T(1), a,
-                        conv_flipped_weight_rows(p, w), accumulate ? T(1) : T(0), static_cast<const T*>(nullptr), dx,
-                        p.channels_in);
+    const index_t Lo = p.length_out();
+    const index_t Ci = p.channels_in, Co = p.channels_out;
+    // Taps in reverse order (k' = K-1-k), so that they ascend in dy like the forward taps in x.
+    const index_t K = p.kernel, last = (K - 1) * p.dilation;
+    const Operand<ConvRows<T>> a{{dy, p.length, Lo, Co, K, 1, p.dilation, p.pad_left - last, p.stride}, false};
+    // W' is read as transposed rows: row c of W'^T is the runs w[K-1-k', c, :] for k' = 0..K-1.
+    const Operand<StridedRows<T>> b{{w + (K - 1) * Ci * Co, Co, Co, K, -Ci * Co}, false};
+    gemm_sources<Arith>(p.batch * p.length, Ci, p.kernel * Co, T(1), a, b, accumulate ? T(1) : T(0),
+                 static_cast<const T*>(nullptr), dx, Ci);
 }
 
 // dw = d loss / d w (K, Cin, Cout). With accumulate, dw += instead of dw =.
