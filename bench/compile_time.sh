@@ -3,6 +3,8 @@
 # translation unit (g++ -O2 -march=native -c), median of N runs, for
 #   umbrella   #include <ink/ink.hpp> and an empty main
 #   readme     the README's program (tests/consumer/main.cpp: a GEMM, a Linear layer, backward, Adam)
+#   readme-compiled  the same as a program linking ink::compiled compiles it (-DINK_COMPILED: ink's
+#              templates declared extern, ink/compiled.hpp)
 #   all-layers <ink/ink.hpp> plus every opt-in layer (io, data, util, train, metrics: Eigen,
 #              nlohmann/json, zlib, stb), the baseline compiled in the same minute
 # The runs are interleaved so that the three see the same machine load; the load is printed.
@@ -25,10 +27,11 @@ trap 'rm -rf "$work"' EXIT
 
 printf '#include <ink/ink.hpp>\nint main() { return 0; }\n' > "$work/umbrella.cpp"
 cp "$root/tests/consumer/main.cpp" "$work/readme.cpp"
+printf '#define INK_COMPILED 1\n#include "readme.cpp"\n' > "$work/readme-compiled.cpp"
 printf '#include <ink/ink.hpp>\n#include <ink/io.hpp>\n#include <ink/data.hpp>\n#include <ink/util.hpp>\n#include <ink/train.hpp>\n#include <ink/metrics.hpp>\nint main() { return 0; }\n' > "$work/all-layers.cpp"
 
 flags=(-std=c++20 -O2 -march=native -fopenmp -I"$root/include" -I/usr/include/eigen3)
-names=(umbrella readme all-layers)
+names=(umbrella readme readme-compiled all-layers)
 echo "load before: $(uptime)"
 for ((run = 0; run < runs; run++)); do
   for name in "${names[@]}"; do
@@ -40,5 +43,5 @@ done
 echo "load after:  $(uptime)"
 for name in "${names[@]}"; do
   median=$(awk -v n="$name" '$1 == n { print $2 }' "$work/times" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  printf '%-11s median %6.2f s of %d runs (%s)\n' "$name" "$median" "$runs" "$(awk -v n="$name" '$1 == n { printf "%.2f ", $2 }' "$work/times")"
+  printf '%-15s median %6.2f s of %d runs (%s)\n' "$name" "$median" "$runs" "$(awk -v n="$name" '$1 == n { printf "%.2f ", $2 }' "$work/times")"
 done

@@ -61,13 +61,7 @@ struct ClassifierRecord {
     double fd_noise = 0;  // uniform noise images against test images
     index_t train_images = 0, test_images = 0;
 
-    json to_json() const {
-        return {{"dataset", dataset}, {"accuracy", accuracy}, {"fd_train", fd_train}, {"fd_noise", fd_noise},
-                {"train_images", train_images}, {"test_images", test_images}};
-    }
-    static ClassifierRecord from_json(const json& j) {
-        return {j.at("dataset"), j.at("accuracy"), j.at("fd_train"), j.at("fd_noise"), j.at("train_images"), j.at("test_images")};
-    }
+    NLOHMANN_DEFINE_TYPE_INTRUSIVE(ClassifierRecord, dataset, accuracy, fd_train, fd_noise, train_images, test_images)
 };
 
 ink::metrics::Gaussian feature_gaussian(const Classifier& c, const Tensor& images) {
@@ -106,7 +100,7 @@ ClassifierRecord train_classifier_file(const ClassifierOptions& o, const ink::da
     r.fd_noise = ink::metrics::frechet_distance(feature_gaussian(c, noise), test);
 
     ink::io::CheckpointInfo info;
-    info.metadata["gan.classifier"] = r.to_json().dump();
+    info.metadata["gan.classifier"] = json(r).dump();
     fs::create_directories(path.parent_path());
     ink::io::save_checkpoint(path.string(), c, nullptr, info);
     std::printf("test accuracy %.2f%% on %lld images; Fréchet distance to the test images: %lld training images %.2f, "
@@ -124,7 +118,7 @@ int classifier_command(const ClassifierOptions& o) {
 
 ClassifierRecord load_classifier(const fs::path& path, Classifier& c, const std::string& dataset) {
     const ink::io::CheckpointInfo info = ink::io::load_checkpoint(path.string(), c, nullptr);
-    ClassifierRecord r = ClassifierRecord::from_json(json::parse(ink::train::field(info.metadata, "gan.classifier", path.string())));
+    auto r = json::parse(ink::train::field(info.metadata, "gan.classifier", path.string())).get<ClassifierRecord>();
     INK_CHECK(r.dataset == dataset, "the classifier '", path.string(), "' was trained on ", r.dataset, ", not ", dataset);
     return r;
 }
@@ -141,14 +135,7 @@ struct Settings {
     double lr = 1e-4, beta1 = 0.5;
     std::uint64_t seed = 1;
 
-    json to_json() const {
-        return {{"dataset", dataset}, {"loss", loss}, {"penalty", penalty}, {"lambda", lambda}, {"critic_steps", critic_steps},
-                {"batch", batch}, {"lr", lr}, {"beta1", beta1}, {"seed", seed}};
-    }
-    static Settings from_json(const json& j) {
-        return {j.at("dataset"), j.at("loss"), j.at("penalty"), j.at("lambda"), j.at("critic_steps"),
-                j.at("batch"), j.at("lr"), j.at("beta1"), j.at("seed")};
-    }
+    NLOHMANN_DEFINE_TYPE_INTRUSIVE(Settings, dataset, loss, penalty, lambda, critic_steps, batch, lr, beta1, seed)
     Loss loss_kind() const { return parse_loss(loss); }
     PenaltyOptions penalty_options() const { return {loss_kind() == Loss::wgan_gp, parse_penalty(penalty), lambda}; }
     std::string describe() const {
@@ -167,8 +154,7 @@ struct Frechet {
     std::vector<double> iteration, fd;
     double fd_train = 0, fd_noise = 0;
 
-    json to_json() const { return {{"iteration", iteration}, {"fd", fd}, {"fd_train", fd_train}, {"fd_noise", fd_noise}}; }
-    static Frechet from_json(const json& j) { return {j.at("iteration"), j.at("fd"), j.at("fd_train"), j.at("fd_noise")}; }
+    NLOHMANN_DEFINE_TYPE_INTRUSIVE(Frechet, iteration, fd, fd_train, fd_noise)
 
     void write(const std::string& describe, const fs::path& out) const {
         ink::util::CsvWriter csv({"iteration", "frechet_distance"});
@@ -191,8 +177,8 @@ struct SavedRun {
 SavedRun read_run(const fs::path& dir) {
     const std::string path = (dir / kCheckpoint).string();
     const auto meta = ink::train::read_metadata(path, "train first (ink-gan train --out " + dir.string() + ")");
-    return {Settings::from_json(json::parse(ink::train::field(meta, "gan.settings", path))),
-            Frechet::from_json(json::parse(ink::train::field(meta, "gan.frechet", path)))};
+    return {json::parse(ink::train::field(meta, "gan.settings", path)).get<Settings>(),
+            json::parse(ink::train::field(meta, "gan.frechet", path)).get<Frechet>()};
 }
 
 // ---- train -------------------------------------------------------------------------------------------
@@ -217,8 +203,8 @@ int train(const TrainOptions& o, ink::distributed::Process& process) {
               "expected positive --iterations, --critic-steps, --grid-every, --fd-every and --log-every");
     if (o.resume) {
         const Settings saved = read_run(out).settings;
-        INK_CHECK(saved.to_json() == s.to_json(), "--resume: the checkpoint in '", out.string(), "' was trained with ",
-                  saved.to_json().dump(), ", not ", s.to_json().dump());
+        INK_CHECK(json(saved) == json(s), "--resume: the checkpoint in '", out.string(), "' was trained with ",
+                  json(saved).dump(), ", not ", json(s).dump());
     }
     process.local_batch(s.batch);
     ink::set_num_threads(o.threads);
@@ -273,16 +259,16 @@ int train(const TrainOptions& o, ink::distributed::Process& process) {
     Frechet frechet;
     frechet.fd_train = record.fd_train, frechet.fd_noise = record.fd_noise;
     loop.hooks.on_checkpoint = [&](ink::train::Metadata& meta) {
-        meta["gan.settings"] = s.to_json().dump();
-        meta["gan.frechet"] = frechet.to_json().dump();
+        meta["gan.settings"] = json(s).dump();
+        meta["gan.frechet"] = json(frechet).dump();
         frechet.write(s.describe(), out);
     };
     if (o.resume) {
-        frechet = Frechet::from_json(json::parse(ink::train::field(loop.resume(), "gan.frechet", loop.options.checkpoint)));
+        frechet = json::parse(ink::train::field(loop.resume(), "gan.frechet", loop.options.checkpoint)).get<Frechet>();
         if (rank0) std::cout << "resuming " << loop.options.checkpoint << " at iteration " << loop.step() << "\n";
     }
     ink::distributed::ParallelLoop<float> parallel(loop, process);
-    process.replicate(gan, adam, {{"gan.settings", s.to_json().dump()}});
+    process.replicate(gan, adam, {{"gan.settings", json(s).dump()}});
     if (rank0) std::printf("%s: %lld + %lld parameters, %lld training images, %d critic steps of %lld images per generator step, "
                 "%lld generator iterations, %d thread(s), writing to %s\n"
                 "Fréchet distance scale (classifier with %.2f%% test accuracy): training images %.2f, uniform noise %.1f\n",

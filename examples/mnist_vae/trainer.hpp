@@ -66,19 +66,7 @@ struct Settings {
     double lr = 1e-3;
     std::uint64_t seed = 1;
 
-    json to_json() const {
-        return {{"dataset", dataset}, {"model", model}, {"latent", latent}, {"batch", batch}, {"lr", lr}, {"seed", seed}};
-    }
-    static Settings from_json(const json& j) {
-        Settings s;
-        s.dataset = j.at("dataset").get<std::string>();
-        s.model = j.at("model").get<std::string>();
-        s.latent = j.at("latent").get<index_t>();
-        s.batch = j.at("batch").get<index_t>();
-        s.lr = j.at("lr").get<double>();
-        s.seed = j.at("seed").get<std::uint64_t>();
-        return s;
-    }
+    NLOHMANN_DEFINE_TYPE_INTRUSIVE(Settings, dataset, model, latent, batch, lr, seed)
     ModelConfig model_config() const { return {.kind = parse_kind(model), .latent = latent}; }
 };
 
@@ -101,7 +89,7 @@ inline ink::train::Metadata read_run(const fs::path& dir) {
 }
 // Reads the settings of the run saved in `dir`, to rebuild its model before loading the weights.
 inline Settings read_settings(const fs::path& dir) {
-    return Settings::from_json(json::parse(ink::train::field(read_run(dir), "vae.settings", (dir / kCheckpoint).string())));
+    return json::parse(ink::train::field(read_run(dir), "vae.settings", (dir / kCheckpoint).string())).get<Settings>();
 }
 inline History read_history(const fs::path& dir) {
     const std::string path = (dir / kCheckpoint).string();
@@ -187,8 +175,8 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
     const fs::path out = o.out.empty() ? fs::path("runs") / ("vae-" + s.dataset + "-" + s.model) : fs::path(o.out);
     if (o.resume) {
         const Settings saved = read_settings(out);
-        INK_CHECK(saved.to_json() == s.to_json(), "--resume: the checkpoint in '", out.string(), "' was trained with ",
-                  saved.to_json().dump(), ", not ", s.to_json().dump());
+        INK_CHECK(json(saved) == json(s), "--resume: the checkpoint in '", out.string(), "' was trained with ",
+                  json(saved).dump(), ", not ", json(s).dump());
     }
     const int epochs = o.epochs > 0 ? o.epochs : (s.model == "vae" ? 50 : 100);
     INK_CHECK(s.latent >= 1 && s.batch >= 1 && s.lr > 0, "expected --latent >= 1, --batch >= 1 and --lr > 0");
@@ -213,7 +201,7 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
          .plot = {.title = describe(s) + ": loss per image", .x_label = "epoch",
                   .y_label = "negative ELBO (nats per image)", .markers = epochs < 30}});
     loop.track("noise", noise);
-    loop.metadata["vae.settings"] = s.to_json().dump();
+    loop.metadata["vae.settings"] = json(s).dump();
     loop.hooks.should_stop = stop;
     if (o.resume) {
         loop.resume();
@@ -221,7 +209,7 @@ inline bool train(const Dataset& data, const TrainOptions& o, const std::functio
                   << loop.position() << " images into the next\n";
     }
     ink::distributed::ParallelLoop<float> parallel(loop, process);
-    process.replicate(model, optimizer, {{"vae.settings", s.to_json().dump()}});
+    process.replicate(model, optimizer, {{"vae.settings", json(s).dump()}});
     log << describe(s) << ": " << model.num_parameters() << " parameters, " << data.train.size()
               << " training and " << data.test.size() << " test images, " << epochs << " epochs, "
               << o.threads << " thread(s), writing to " << out.string() << "\n"

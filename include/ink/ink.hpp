@@ -1,7 +1,9 @@
 #pragma once
 // The compute layers of ink: tensors, kernels, autograd, ops, modules, optimizers. Light to
-// compile on purpose (no Eigen, nlohmann/json, zlib or stb: tests/core/test_umbrella_header checks
-// it). The layers that touch files or pull heavy dependencies are opt-in headers:
+// compile on purpose (no Eigen, nlohmann/json, zlib or stb: the ctest consumer/umbrella_header_is_light
+// checks it); linking ink::compiled instead of ink::ink also takes their instantiation out of the
+// program's files (ink/compiled.hpp). The layers that touch files or pull heavy dependencies are
+// opt-in headers:
 //   ink/io.hpp      safetensors, checkpoints, atomic files (nlohmann/json)
 //   ink/data.hpp    datasets and readers (nlohmann/json, zlib)
 //   ink/util.hpp    PNG, plots, image grids, CSV, progress bar (stb)
@@ -13,3 +15,6 @@
 #include "ink/ops.hpp"
 #include "ink/nn.hpp"
 #include "ink/optim.hpp"
+#if defined(INK_COMPILED)  // linking ink::compiled: its templates are compiled there, not here
+#include "ink/compiled.hpp"
+#endif
