@@ -18,7 +18,9 @@ foreach(mode package subdirectory)
   else()
     set(how -DINK_SOURCE_DIR=${INK_SOURCE_DIR})
   endif()
-  run(${CMAKE_COMMAND} -S ${CMAKE_CURRENT_LIST_DIR} -B ${build} -DCMAKE_BUILD_TYPE=Release ${how})
+  # The installed ink::compiled was built with this build's flags: a sanitizer build's library needs
+  # its runtime at link time (LINK_FLAGS, empty in the release build).
+  run(${CMAKE_COMMAND} -S ${CMAKE_CURRENT_LIST_DIR} -B ${build} -DCMAKE_BUILD_TYPE=Release "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}" ${how})
   run(${CMAKE_COMMAND} --build ${build})
   run(${build}/consumer)
   run(${build}/consumer-compiled)
