@@ -4,14 +4,8 @@
 # so the program compiles only its own code and the small inline pieces (Shape, the error helpers,
 # destructors). The same program without INK_COMPILED must define them, or the check proves nothing.
 # bench/compile_time.sh reports the seconds.
-string(REPLACE "|" ";" include_dirs "${INCLUDE_DIRS}")
-set(args -std=c++20 -O2 -fopenmp -c)
-if(NATIVE)
-  list(APPEND args -march=native)
-endif()
-foreach(dir ${include_dirs})
-  list(APPEND args -I${dir})
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/compiler_args.cmake)
+list(APPEND args -O2 -c)
 set(heavy "ink::kernels::|Node<|Engine<|ink::nn::[A-Za-z]+<[a-z]+>::[A-Za-z_]+\\(|ink::optim::[A-Za-z]+<[a-z]+>::[A-Za-z_]+\\(")
 
 function(ink_symbols object defines out)

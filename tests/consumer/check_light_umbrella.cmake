@@ -6,14 +6,8 @@
 # that a program that never asks for bf16 does not compile the GEMM twice.
 # A deterministic check on the include graph, not a timing assertion: bench/compile_time.sh
 # reports the seconds.
-string(REPLACE "|" ";" include_dirs "${INCLUDE_DIRS}")
-set(args -std=c++20 -fopenmp -E -H -o /dev/null)
-if(NATIVE)
-  list(APPEND args -march=native)
-endif()
-foreach(dir ${include_dirs})
-  list(APPEND args -I${dir})
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/compiler_args.cmake)
+list(APPEND args -E -H -o /dev/null)
 execute_process(COMMAND ${CXX} ${args} ${SOURCE} RESULT_VARIABLE rc ERROR_VARIABLE headers)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "preprocessing ${SOURCE} failed (${rc}):\n${headers}")
