@@ -54,9 +54,15 @@ void run_conv(benchmark::State& state, ConvShape s, int threads, bool backward) 
 #if defined(INK_BENCH_ONEDNN)
     using ink::bench::onednn::dt;
     std::optional<ink::bench::onednn::Conv1d> onednn;
-    if constexpr (kImpl == Impl::onednn || kImpl == Impl::onednn_bf16)
-        onednn.emplace(p, kImpl == Impl::onednn ? dt::f32 : dt::bf16, x.data(), w.data(), bias.data(), dy.data(),
-                       y.data(), dx.data());
+    if constexpr (kImpl == Impl::onednn || kImpl == Impl::onednn_bf16) {
+        const dt type = kImpl == Impl::onednn ? dt::f32 : dt::bf16;
+        try {
+            onednn.emplace(p, type, x.data(), w.data(), bias.data(), dy.data(), y.data(), dx.data());
+        } catch (const dnnl::error& e) {
+            state.SkipWithError(ink::bench::onednn::unavailable(type, e).c_str());
+            return;
+        }
+    }
 #endif
     const ink::bench::WallClockRate rate;
     for (auto _ : state) {

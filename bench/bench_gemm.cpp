@@ -10,6 +10,7 @@
 // once outside the timing, so oneDNN is timed on its product alone while ink's time includes the rounding.
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,10 +75,16 @@ void run_onednn(benchmark::State& state, GemmShape s, int threads, ink::bench::o
     ink::Rng rng(1);
     rng.fill_uniform(A.data(), index_t(A.size()), -1.f, 1.f);
     rng.fill_uniform(B.data(), index_t(B.size()), -1.f, 1.f);
-    ink::bench::onednn::Matmul matmul(s.ta, s.tb, s.M, s.N, s.K, A.data(), B.data(), C.data(), type);
+    std::optional<ink::bench::onednn::Matmul> matmul;
+    try {
+        matmul.emplace(s.ta, s.tb, s.M, s.N, s.K, A.data(), B.data(), C.data(), type);
+    } catch (const dnnl::error& e) {
+        state.SkipWithError(ink::bench::onednn::unavailable(type, e).c_str());
+        return;
+    }
     const ink::bench::WallClockRate rate;
     for (auto _ : state) {
-        matmul.run();
+        matmul->run();
         benchmark::DoNotOptimize(C.data());
     }
     state.counters["GFLOPS"] = rate.gflops(2.0 * double(s.M) * double(s.N) * double(s.K), state.iterations());

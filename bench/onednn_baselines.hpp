@@ -32,6 +32,14 @@ inline Context& context() {
     return c;
 }
 
+// Why a baseline cannot run here. oneDNN 2.6 has bf16 kernels only for CPUs with AVX-512 (avx512_core
+// and up): elsewhere creating a bf16 primitive throws dnnl::error (unimplemented), and the benchmarks
+// skip that baseline with this message instead of failing the run.
+inline std::string unavailable(dt type, const dnnl::error& e) {
+    return std::string("oneDNN ") + (type == dt::bf16 ? "bf16" : "f32") + " is not available on this CPU (" +
+           e.what() + (type == dt::bf16 ? "; oneDNN 2.6 has bf16 kernels for AVX-512 CPUs only)" : ")");
+}
+
 // A float buffer described by user_md, as memory of layout `md` (a copy reordered/converted once, or
 // the buffer itself when the layouts agree).
 inline dnnl::memory prepared(const dnnl::memory::desc& user_md, const float* data, const dnnl::memory::desc& md) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "conv_shapes.hpp"
@@ -25,6 +26,7 @@
 #include "ink/core/threads.hpp"
 #include "ink/kernels/conv1d.hpp"
 #include "ink/kernels/conv1d_bf16.hpp"
+#include "ink/simd/vec.hpp"
 #include "peak_flops.hpp"
 #if defined(INK_BENCH_ONEDNN)
 #include "onednn_baselines.hpp"
@@ -83,7 +85,7 @@ nlohmann::json bench_shape(const k::Conv1dParams& p, int threads, int reps, cons
                      {[&] { k::conv1d_forward(p, x.data(), w.data(), bias.data(), y.data()); },
                       [&] { k::conv1d_backward_data(p, dy.data(), w.data(), dx.data()); },
                       [&] { k::conv1d_backward_weight(p, x.data(), dy.data(), dw.data()); }}});
-    impls.push_back({"ink_bf16", "ink bf16", PeakKind::bf16,
+    impls.push_back({"ink_bf16", ink::simd::kHasBf16Dot ? "ink bf16" : "ink bf16 (emul.)", PeakKind::bf16,
                      {[&] { k::conv1d_forward_bf16(p, x.data(), w.data(), bias.data(), y.data()); },
                       [&] { k::conv1d_backward_data_bf16(p, dy.data(), w.data(), dx.data()); },
                       [&] { k::conv1d_backward_weight_bf16(p, x.data(), dy.data(), dw.data()); }}});
@@ -91,14 +93,20 @@ nlohmann::json bench_shape(const k::Conv1dParams& p, int threads, int reps, cons
                      {[&] { eigen.forward(x.data(), w.data(), bias.data(), y.data()); },
                       [&] { eigen.backward_data(dy.data(), w.data(), dx.data()); },
                       [&] { eigen.backward_weight(x.data(), dy.data(), dw.data()); }}});
-    nlohmann::json kernels_chosen = nlohmann::json::object();
+    nlohmann::json kernels_chosen = nlohmann::json::object(), unavailable = nlohmann::json::object();
 #if defined(INK_BENCH_ONEDNN)
     using ink::bench::onednn::dt;
     std::vector<std::unique_ptr<ink::bench::onednn::Conv1d>> onednn;
     for (const auto& [type, kind, suffix] : {std::tuple{dt::f32, PeakKind::f32, "f32"},
                                              std::tuple{dt::bf16, PeakKind::bf16, "bf16"}}) {
-        auto& conv = *onednn.emplace_back(std::make_unique<ink::bench::onednn::Conv1d>(
-            p, type, x.data(), w.data(), bias.data(), dy.data(), y.data(), dx.data()));
+        try {
+            onednn.push_back(std::make_unique<ink::bench::onednn::Conv1d>(p, type, x.data(), w.data(), bias.data(),
+                                                                          dy.data(), y.data(), dx.data()));
+        } catch (const dnnl::error& e) {
+            unavailable[std::string("onednn_") + suffix] = ink::bench::onednn::unavailable(type, e);
+            continue;
+        }
+        auto& conv = *onednn.back();
         impls.push_back({std::string("onednn_") + suffix, std::string("onednn ") + suffix, kind,
                          {[&conv] { conv.forward(); }, [&conv] { conv.backward_data(); },
                           [&conv] { conv.backward_weight(); }}});
@@ -129,9 +137,19 @@ nlohmann::json bench_shape(const k::Conv1dParams& p, int threads, int reps, cons
             const double percent = peak > 0 ? 100.0 * rate / peak : 0.0;
             result["gflops"][kPasses[pass]][impl.name] = rate;
             if (peak > 0) result["percent_of_peak"][kPasses[pass]][impl.name] = percent;
-            if (!json) std::printf(" %9.1f (%3.0f%%)", rate, percent);
+            if (!json) {
+                if (peak > 0)
+                    std::printf(" %9.1f (%3.0f%%)", rate, percent);
+                else
+                    std::printf(" %9.1f (   -)", rate);  // the peak of this precision is not measurable here
+            }
         }
         if (!json) std::printf("\n");
+    }
+    if (!unavailable.empty()) {
+        result["unavailable"] = unavailable;
+        if (!json)
+            for (const auto& [name, why] : unavailable.items()) std::printf("%s\n", why.get<std::string>().c_str());
     }
     if (!kernels_chosen.empty()) {
         result["onednn_kernels"] = kernels_chosen;
