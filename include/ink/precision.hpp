@@ -10,7 +10,8 @@
 // reaches them through the table the guard fills in).
 //
 // Asking for bf16 in a build without AVX512-BF16 says so once on stderr: the products are then
-// emulated with float FMAs (the same bits, no speed-up).
+// emulated with float FMAs: the same bits, but slower than float products (about 3x for a poem training
+// step on a Zen 3, docs/kernels-bf16.md), so f32 is the better choice on such a CPU.
 #include <cstdio>
 #include <mutex>
 
@@ -36,8 +37,8 @@ public:
             static std::once_flag told;
             std::call_once(told, [] {
                 std::fputs("ink: bf16 products requested, but this build has no AVX512-BF16 (-mavx512bf16 or "
-                           "-march=native on a CPU with it): they are emulated with float FMAs (same results, no "
-                           "speed-up)\n",
+                           "-march=native on a CPU with it): they are emulated with float FMAs (same results, "
+                           "slower than f32 products)\n",
                            stderr);
             });
         }
